@@ -1,0 +1,36 @@
+/**
+ * One status model for the whole system (workflows, client, API, CLI, search attributes).
+ * Pure TypeScript: safe to import from workflow code.
+ */
+export const REFUND_STATUSES = [
+  'pending',
+  'approved',
+  'authorized',
+  'rejected',
+  'failed',
+  'canceled',
+  'needs_attention',
+] as const;
+export type RefundStatus = (typeof REFUND_STATUSES)[number];
+
+/** Why a refund is pending. */
+export const PENDING_REASONS = [
+  'submitting',
+  'awaiting_admin_review',
+  'settlement_hold',
+  'provider_processing',
+] as const;
+export type PendingReason = (typeof PENDING_REASONS)[number];
+
+/** Statuses after which nothing more happens to a refund. */
+export const FINAL_STATUSES = ['approved', 'authorized', 'rejected', 'failed', 'canceled'] as const satisfies readonly RefundStatus[];
+export type FinalStatus = (typeof FINAL_STATUSES)[number];
+
+export function isFinalStatus(status: RefundStatus): status is FinalStatus {
+  return (FINAL_STATUSES as readonly RefundStatus[]).includes(status);
+}
+
+/** Statuses that mean the money is (being) returned. */
+export function isSucceeded(status: RefundStatus): boolean {
+  return status === 'approved' || status === 'authorized';
+}

@@ -1,0 +1,41 @@
+// Lint: type-aware TypeScript rules, plus the rule that keeps workflow code deterministic:
+// nothing under workflows/ may import a Node built-in or an I/O library.
+import tseslint from 'typescript-eslint';
+import { builtinModules } from 'node:module';
+
+const forbiddenInWorkflows = [
+  ...builtinModules,
+  ...builtinModules.map((m) => `node:${m}`),
+  'undici',
+  '@temporalio/client',
+  '@temporalio/worker',
+  '@temporalio/activity',
+];
+
+export default tseslint.config(
+  { ignores: ['node_modules/**', '.temporal/**', '.data/**', 'coverage/**'] },
+  ...tseslint.configs.recommended,
+  {
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+    },
+  },
+  {
+    files: ['workflows/**/*.ts', 'domain/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: forbiddenInWorkflows.map((name) => ({
+            name,
+            message: 'workflows/ and domain/ must stay deterministic: no Node built-ins or I/O libraries.',
+          })),
+          patterns: [
+            { group: ['**/activities/**', '!**/activities/**/types', '!**/activities/index'], message: 'Import activity types only (import type).' },
+          ],
+        },
+      ],
+      'no-restricted-globals': ['error', 'process', 'setTimeout', 'setInterval', 'require'],
+    },
+  },
+);
