@@ -1,0 +1,162 @@
+/**
+ * The refund request (zod) and the provider rules checked before anything starts.
+ * Pure TypeScript + zod: safe to import from workflow code.
+ */
+import { z } from 'zod';
+import { CURRENCY_CODES, type CurrencyCode, formatMoney } from './money.js';
+import { PROVIDER_NAMES, PROVIDERS, type Provider } from './providers.js';
+
+const ref = (what: string) =>
+  z
+    .string({ error: `${what} is required` })
+    .trim()
+    .min(1, `${what} must not be empty`)
+    .max(64, `${what} is at most 64 characters`)
+    .regex(/^[A-Za-z0-9._:\-]+$/, `${what} may contain letters, digits and . _ : - only`);
+
+/** Integer minor units, positive, exactly representable. */
+export const MinorUnits = z
+  .number({ error: 'must be an integer number of minor units' })
+  .refine(Number.isInteger, 'must be an integer number of minor units (2500 means 25.00), not a fraction')
+  .refine((n) => n > 0, 'must be greater than zero')
+  .refine(Number.isSafeInteger, 'is too large (above 2^53 - 1)');
+
+const Currency = z
+  .string({ error: 'currency is required' })
+  .transform((c) => c.toUpperCase())
+  .pipe(z.enum(CURRENCY_CODES, { error: `must be one of ${CURRENCY_CODES.join(', ')}` }));
+
+export const PaymentRefSchemas = {
+  secpaid: z.strictObject({ payId: z.string().regex(/^\d{1,19}$/, 'payId is SecPaid\'s numeric pay_id') }),
+  linkmoney: z.strictObject({
+    paymentId: ref('paymentId'),
+    /** When the original ACH debit settled (ISO 8601); starts the 3-business-day hold. */
+    settledAt: z.iso.datetime({ offset: true, error: 'settledAt must be an ISO 8601 date-time' }).optional(),
+  }),
+  openpayd: z.strictObject({ transactionId: ref('transactionId'), referenceNo: ref('referenceNo') }),
+  reservepay: z.strictObject({ paymentId: ref('paymentId') }),
+} as const;
+
+const common = {
+  idempotencyKey: z
+    .string({ error: 'idempotencyKey is required' })
+    .min(1, 'idempotencyKey must not be empty')
+    .max(200, 'idempotencyKey is at most 200 characters')
+    .regex(/^[\x21-\x7e]+$/, 'idempotencyKey must be printable ASCII without spaces'),
+  amount: z.union([MinorUnits, z.literal('full')], {
+    error: 'amount must be a positive integer number of minor units, or "full"',
+  }),
+  currency: Currency,
+  /** The original payment's amount, when known: bounds the sum of refunds. */
+  originalAmount: MinorUnits.optional(),
+  reason: z.string().max(500, 'reason is at most 500 characters').optional(),
+  metadata: z
+    .record(z.string().max(40), z.string().max(500))
+    .refine((m) => Object.keys(m).length <= 20, 'metadata has at most 20 keys')
+    .optional(),
+};
+
+export const RefundRequestSchema = z
+  .discriminatedUnion(
+    'provider',
+    [
+      z.strictObject({ provider: z.literal('secpaid'), payment: PaymentRefSchemas.secpaid, ...common }),
+      z.strictObject({ provider: z.literal('linkmoney'), payment: PaymentRefSchemas.linkmoney, ...common }),
+      z.strictObject({ provider: z.literal('openpayd'), payment: PaymentRefSchemas.openpayd, ...common }),
+      z.strictObject({ provider: z.literal('reservepay'), payment: PaymentRefSchemas.reservepay, ...common }),
+    ],
+    { error: `provider must be one of ${PROVIDERS.join(', ')}` },
+  )
+  .superRefine((req, ctx) => {
+    for (const issue of providerRuleViolations(req)) ctx.addIssue({ code: 'custom', ...issue });
+  });
+
+export type RefundRequest = z.output<typeof RefundRequestSchema>;
+export type RefundRequestInput = z.input<typeof RefundRequestSchema>;
+
+/** Currencies each provider refunds in. OpenPayd cards settle in several. */
+export const PROVIDER_CURRENCIES = {
+  secpaid: ['EUR'],
+  linkmoney: ['USD'],
+  openpayd: ['EUR', 'USD', 'GBP', 'CHF'],
+  reservepay: ['THB'],
+} as const satisfies Record<Provider, readonly CurrencyCode[]>;
+
+interface Violation {
+  path: (string | number)[];
+  message: string;
+}
+
+function providerRuleViolations(req: {
+  provider: Provider;
+  amount: number | 'full';
+  currency: CurrencyCode;
+  originalAmount?: number | undefined;
+}): Violation[] {
+  const out: Violation[] = [];
+  const allowed: readonly CurrencyCode[] = PROVIDER_CURRENCIES[req.provider];
+  if (!allowed.includes(req.currency)) {
+    out.push({
+      path: ['currency'],
+      message: `${PROVIDER_NAMES[req.provider]} refunds are in ${allowed.join(' or ')}, not ${req.currency}`,
+    });
+  }
+  if (req.provider === 'secpaid' && req.amount === 'full' && req.originalAmount === undefined) {
+    out.push({
+      path: ['amount'],
+      message: 'SecPaid needs an amount even for a full refund: give the amount, or originalAmount with amount "full"',
+    });
+  }
+  if (typeof req.amount === 'number' && req.originalAmount !== undefined && req.amount > req.originalAmount) {
+    out.push({ path: ['amount'], message: `amount ${req.amount} is above originalAmount ${req.originalAmount}` });
+  }
+  return out;
+}
+
+/** The payment reference that identifies the refunded payment at its provider, as one string. */
+export function paymentKey(req: RefundRequest): string {
+  switch (req.provider) {
+    case 'secpaid':
+      return req.payment.payId;
+    case 'linkmoney':
+      return req.payment.paymentId;
+    case 'openpayd':
+      return req.payment.transactionId;
+    case 'reservepay':
+      return req.payment.paymentId;
+  }
+}
+
+/** The amount the refund asks for, when known ("full" with no originalAmount is not). */
+export function requestedAmount(req: Pick<RefundRequest, 'amount' | 'originalAmount'>): number | undefined {
+  return req.amount === 'full' ? req.originalAmount : req.amount;
+}
+
+/** "Refund EUR 25.00 of SecPaid payment 42011" (static summary shown in the Temporal UI). */
+export function refundSummary(req: RefundRequest): string {
+  const amount = requestedAmount(req);
+  const what =
+    amount === undefined ? `the full amount (${req.currency})` : formatMoney({ amountMinor: amount, currency: req.currency });
+  return `Refund ${what} of ${PROVIDER_NAMES[req.provider]} payment ${paymentKey(req)}`;
+}
+
+/** The workflow id of a refund: derived from the idempotency key, so a repeat finds the same refund. */
+export function refundIdFor(idempotencyKey: string): string {
+  return `refund-${idempotencyKey}`;
+}
+
+export class RefundRequestError extends Error {
+  override readonly name = 'RefundRequestError';
+  constructor(readonly issues: { path: string; message: string }[]) {
+    super(`invalid refund request: ${issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join('; ')}`);
+  }
+}
+
+/** Validate a request; throws RefundRequestError with field-level messages. */
+export function parseRefundRequest(input: unknown): RefundRequest {
+  const parsed = RefundRequestSchema.safeParse(input);
+  if (parsed.success) return parsed.data;
+  throw new RefundRequestError(
+    parsed.error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message })),
+  );
+}

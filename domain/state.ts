@@ -1,0 +1,58 @@
+/**
+ * A refund's state as the workflow keeps it and every way in (client, API, CLI) shows it.
+ * Pure TypeScript: safe to import from workflow code.
+ */
+import type { RefundRequest } from './refund.js';
+import type { PollSchedule } from './schedule.js';
+import type { PendingReason, RefundStatus } from './status.js';
+
+export interface Transition {
+  /** ISO time (workflow time). */
+  at: string;
+  status: RefundStatus;
+  pendingReason?: PendingReason;
+  /** Why: "submitted to SecPaid", "operator approve: ...", "provider answered DECLINED 32 Already refunded". */
+  cause: string;
+  providerCode?: string;
+  providerMessage?: string;
+}
+
+export interface ProviderOutcome {
+  /** The provider's own id of the refund, when it gives one. */
+  refundId?: string;
+  /** The provider's last status word (PENDING, APPROVED, DECLINED, ...). */
+  status?: string;
+  code?: string;
+  message?: string;
+  /** Amount the provider reports as refunded, minor units. */
+  amountMinor?: number;
+}
+
+export interface RefundState {
+  refundId: string;
+  request: RefundRequest;
+  status: RefundStatus;
+  pendingReason?: PendingReason;
+  /** ISO time the refund entered its current status. */
+  since: string;
+  createdAt: string;
+  updatedAt: string;
+  transitions: Transition[];
+  provider: ProviderOutcome;
+  /** Submissions sent to the provider (1 normally; more after an ambiguous answer). */
+  submitAttempts: number;
+  /** While the workflow polls the provider: since when and on which schedule. */
+  polling?: { since: string; schedule: PollSchedule; what: string };
+  /** When the next provider check is expected (ISO), while waiting: set for timers, computed from `polling` by clients. */
+  nextCheckAt?: string;
+  /** Why a human is needed, in needs_attention. */
+  attention?: string;
+  /** Who acted, for operator actions. */
+  resolvedBy?: string;
+}
+
+export interface OperatorInput {
+  /** Who is acting (email or user name), kept in the transition. */
+  operator?: string;
+  note?: string;
+}

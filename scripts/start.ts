@@ -1,0 +1,115 @@
+/**
+ * `npm start`: the whole stack on one machine, in one terminal.
+ *   - the Temporal dev server with its Web UI (http://localhost:8233) and SQLite persistence in
+ *     .data/ (refunds survive a restart), unless TEMPORAL_ADDRESS names a cluster to use;
+ *   - the provider sandbox (http://127.0.0.1:4010), used by every provider whose *_BASE_URL is
+ *     not set (REFUNDS_SANDBOX=off to run without it);
+ *   - the refund worker.
+ * Waits for each part to be ready, prints one banner, and on Ctrl-C stops everything.
+ */
+import type { ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { credentialsFromEnv, resolveCredentials } from '../sandbox/credentials.js';
+import { ConfigError, loadProviderConfig, loadTemporalConfig } from '../worker/config.js';
+import { startDevServer, type DevServer } from './dev-server.js';
+import { isPortOpen, spawnChild, stopChild, waitFor } from './processes.js';
+import { PROJECT_ROOT } from './temporal-binaries.js';
+
+const env = process.env;
+const dataDir = env.REFUNDS_DATA_DIR ?? join(PROJECT_ROOT, '.data');
+const children: ChildProcess[] = [];
+let devServer: DevServer | undefined;
+let stopping = false;
+
+function tsx(script: string, childEnv: NodeJS.ProcessEnv, ipc = false): ChildProcess {
+  const child = spawnChild(process.execPath, ['--import', 'tsx', join(PROJECT_ROOT, script)], {
+    env: childEnv,
+    stdio: ipc ? ['ignore', 'inherit', 'inherit', 'ipc'] : ['ignore', 'inherit', 'inherit'],
+  });
+  children.push(child);
+  child.once('exit', (code, signal) => {
+    if (!stopping) {
+      console.error(`start: ${script} exited (${signal ?? code}); stopping everything`);
+      void shutdown(1);
+    }
+  });
+  return child;
+}
+
+async function shutdown(code: number): Promise<never> {
+  if (!stopping) {
+    stopping = true;
+    console.log('\nstart: stopping worker, sandbox and Temporal ...');
+    for (const child of [...children].reverse()) await stopChild(child);
+    await devServer?.stop();
+    console.log('start: stopped');
+  }
+  process.exit(code);
+}
+
+async function main(): Promise<void> {
+  process.on('SIGINT', () => void shutdown(0));
+  process.on('SIGTERM', () => void shutdown(0));
+  const workerEnv: NodeJS.ProcessEnv = { ...env };
+  const lines: string[] = [];
+
+  // 1. Temporal.
+  const external = Boolean(env.TEMPORAL_ADDRESS);
+  if (!external) {
+    const port = Number(env.TEMPORAL_PORT ?? 7233);
+    const uiPort = Number(env.TEMPORAL_UI_PORT ?? 8233);
+    for (const p of [port, uiPort]) {
+      if (await isPortOpen(p)) throw new ConfigError(`port ${p} is already in use (another npm start?); set TEMPORAL_PORT / TEMPORAL_UI_PORT`);
+    }
+    console.log(`start: Temporal dev server (data in ${dataDir}) ...`);
+    devServer = await startDevServer({ dbFile: join(dataDir, 'temporal.db'), port, uiPort, namespace: env.TEMPORAL_NAMESPACE || 'default', logLevel: 'error' });
+    await waitFor('Temporal Web UI', async () => (await fetch(devServer!.uiUrl!)).ok, { timeoutMs: 30_000 });
+    workerEnv.TEMPORAL_ADDRESS = devServer.address;
+    lines.push(`Temporal Web UI     ${devServer.uiUrl}`, `Temporal frontend   ${devServer.address}  (namespace ${devServer.namespace}, SQLite ${join(dataDir, 'temporal.db')})`);
+  } else {
+    lines.push(`Temporal frontend   ${env.TEMPORAL_ADDRESS}  (namespace ${env.TEMPORAL_NAMESPACE || 'default'}, external cluster)`);
+  }
+  const temporal = loadTemporalConfig(workerEnv);
+
+  // 2. Provider sandbox, for every provider without a base URL of its own.
+  if ((env.REFUNDS_SANDBOX ?? 'on') !== 'off') {
+    const sandboxPort = Number(env.SANDBOX_PORT ?? 4010);
+    if (await isPortOpen(sandboxPort)) throw new ConfigError(`port ${sandboxPort} is already in use; set SANDBOX_PORT`);
+    const sandbox = tsx('sandbox/main.ts', { ...env, SANDBOX_PORT: String(sandboxPort), SANDBOX_STATE_FILE: env.SANDBOX_STATE_FILE ?? join(dataDir, 'sandbox.json') });
+    await waitFor('provider sandbox', () => isPortOpen(sandboxPort), { timeoutMs: 30_000, child: sandbox });
+    const base = `http://127.0.0.1:${sandboxPort}`;
+    const creds = resolveCredentials(credentialsFromEnv(env));
+    const useSandbox: [string, string, Record<string, string>][] = [
+      ['SECPAID_BASE_URL', `${base}/secpaid/api/v2`, { SECPAID_TOKEN: creds.secpaidToken }],
+      ['LINKMONEY_BASE_URL', `${base}/linkmoney`, { LINKMONEY_CLIENT_ID: creds.linkmoneyClientId, LINKMONEY_CLIENT_SECRET: creds.linkmoneyClientSecret }],
+      ['OPENPAYD_BASE_URL', `${base}/openpayd`, { OPENPAYD_API_KEY: creds.openpaydApiKey }],
+      ['RESERVEPAY_BASE_URL', `${base}/reservepay`, { RESERVEPAY_API_KEY: creds.reservepayApiKey }],
+    ];
+    const sandboxed: string[] = [];
+    for (const [urlVar, url, creds] of useSandbox) {
+      if (env[urlVar]) continue;
+      workerEnv[urlVar] = url;
+      Object.assign(workerEnv, creds);
+      sandboxed.push(urlVar.split('_')[0]!.toLowerCase());
+    }
+    lines.push(`Provider sandbox    ${base}  (admin ${base}/_sandbox; serving ${sandboxed.join(', ') || 'no provider'})`);
+  }
+  loadProviderConfig(workerEnv); // fail here, naming the variable, before starting the worker
+
+  // 3. Worker.
+  const worker = tsx('worker/main.ts', workerEnv, true);
+  await new Promise<void>((resolve, reject) => {
+    worker.on('message', (m: { type?: string }) => m?.type === 'ready' && resolve());
+    worker.once('exit', (code) => reject(new Error(`worker exited with code ${code} before it was ready`)));
+  });
+  lines.push(`Refund worker       task queue "${temporal.taskQueue}"`);
+
+  const width = Math.max(...lines.map((l) => l.length)) + 4;
+  const rule = '='.repeat(width);
+  console.log(`\n${rule}\n  Refund orchestrator is running\n${rule}\n${lines.map((l) => `  ${l}`).join('\n')}\n${rule}\n  Ctrl-C stops everything.\n`);
+}
+
+main().catch(async (err: unknown) => {
+  console.error(`start: ${err instanceof ConfigError ? `configuration error: ${err.message}` : (err as Error).message}`);
+  await shutdown(1);
+});

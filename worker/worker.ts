@@ -1,0 +1,46 @@
+/**
+ * Builds the refund worker: connection, activity dependencies (one HTTP pool, configuration,
+ * token cache) and the workflow bundle. Used by worker/main.ts, the tests and the benchmarks.
+ */
+import { fileURLToPath } from 'node:url';
+import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { createActivities } from '../activities/index.js';
+import { createDispatcher } from '../activities/http.js';
+import type { ProviderConfig } from '../activities/types.js';
+import type { TemporalConfig, WorkerTuning } from './config.js';
+
+export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
+
+export async function connectWorker(temporal: TemporalConfig): Promise<NativeConnection> {
+  return NativeConnection.connect({
+    address: temporal.address,
+    ...(temporal.tls ? { tls: temporal.tls } : {}),
+    ...(temporal.apiKey ? { apiKey: temporal.apiKey.reveal() } : {}),
+  });
+}
+
+export interface RefundWorkerOptions {
+  connection: NativeConnection;
+  temporal: Pick<TemporalConfig, 'namespace' | 'taskQueue'>;
+  providers: ProviderConfig;
+  tuning?: Partial<WorkerTuning>;
+  /** Pre-built bundle (tests build it once per file). */
+  workflowBundle?: WorkerOptions['workflowBundle'];
+  /** Extra options (for example a shorter shutdown grace time in tests). */
+  extra?: Partial<WorkerOptions>;
+}
+
+export async function createRefundWorker(opts: RefundWorkerOptions): Promise<{ worker: Worker; close(): Promise<void> }> {
+  const dispatcher = createDispatcher({ timeoutMs: opts.providers.requestTimeoutMs ?? 15_000 });
+  const activities = createActivities({ config: opts.providers, dispatcher });
+  const worker = await Worker.create({
+    connection: opts.connection,
+    namespace: opts.temporal.namespace,
+    taskQueue: opts.temporal.taskQueue,
+    ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
+    activities,
+    ...opts.tuning,
+    ...opts.extra,
+  });
+  return { worker, close: () => dispatcher.close() };
+}

@@ -1,0 +1,3 @@
+/** Everything the worker registers as workflows. */
+export { refundWorkflow } from './refund.js';
+export type { RefundWorkflowInput } from './refund.js';

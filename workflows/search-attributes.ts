@@ -1,0 +1,21 @@
+/**
+ * The custom search attributes every refund keeps current, so operators can list and filter
+ * refunds in the Temporal UI and `temporal workflow list --query "RefundProvider='secpaid'"`.
+ * Shared by the workflow (upserts), the client (listing) and the server set-up (registration).
+ */
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+
+export const RefundStatusKey = defineSearchAttributeKey('RefundStatus', SearchAttributeType.KEYWORD);
+export const RefundProviderKey = defineSearchAttributeKey('RefundProvider', SearchAttributeType.KEYWORD);
+export const RefundPaymentIdKey = defineSearchAttributeKey('RefundPaymentId', SearchAttributeType.KEYWORD);
+export const RefundAmountKey = defineSearchAttributeKey('RefundAmount', SearchAttributeType.INT);
+export const RefundCurrencyKey = defineSearchAttributeKey('RefundCurrency', SearchAttributeType.KEYWORD);
+
+/** Name, CLI type (`--search-attribute Name=Type`) and operator-service enum of each attribute. */
+export const SEARCH_ATTRIBUTES = [
+  { name: 'RefundStatus', cliType: 'Keyword', indexedValueType: 2 },
+  { name: 'RefundProvider', cliType: 'Keyword', indexedValueType: 2 },
+  { name: 'RefundPaymentId', cliType: 'Keyword', indexedValueType: 2 },
+  { name: 'RefundAmount', cliType: 'Int', indexedValueType: 3 },
+  { name: 'RefundCurrency', cliType: 'Keyword', indexedValueType: 2 },
+] as const;
