@@ -1,0 +1,48 @@
+/**
+ * Decodes a raw visibility row into a RefundSummaryRow. The SDK's own list() hides page
+ * tokens, so listing calls ListWorkflowExecutions directly and decodes the search attributes
+ * here (the SDK is pinned to an exact version, so the deep import is stable).
+ */
+import type { temporal } from '@temporalio/proto';
+import { decodeTypedSearchAttributes } from '@temporalio/common/lib/converter/payload-search-attributes.js';
+import type { Provider } from '../domain/providers.js';
+import type { RefundStatus } from '../domain/status.js';
+import {
+  RefundAmountKey,
+  RefundCurrencyKey,
+  RefundPaymentIdKey,
+  RefundProviderKey,
+  RefundStatusKey,
+} from '../workflows/search-attributes.js';
+
+export interface RefundSummaryRow {
+  refundId: string;
+  status: RefundStatus | undefined;
+  provider: Provider | undefined;
+  paymentId: string | undefined;
+  amountMinor: number | undefined;
+  currency: string | undefined;
+  createdAt: string | undefined;
+  closedAt?: string;
+}
+
+function timestampIso(ts: temporal.api.workflow.v1.IWorkflowExecutionInfo['startTime']): string | undefined {
+  if (!ts) return undefined;
+  const ms = Number(ts.seconds ?? 0) * 1000 + Math.floor((ts.nanos ?? 0) / 1e6);
+  return new Date(ms).toISOString();
+}
+
+export function decodeRow(raw: temporal.api.workflow.v1.IWorkflowExecutionInfo): RefundSummaryRow {
+  const sa = decodeTypedSearchAttributes(raw.searchAttributes?.indexedFields);
+  const closedAt = timestampIso(raw.closeTime);
+  return {
+    refundId: raw.execution?.workflowId ?? '',
+    status: sa.get(RefundStatusKey) as RefundStatus | undefined,
+    provider: sa.get(RefundProviderKey) as Provider | undefined,
+    paymentId: sa.get(RefundPaymentIdKey),
+    amountMinor: sa.get(RefundAmountKey),
+    currency: sa.get(RefundCurrencyKey),
+    createdAt: timestampIso(raw.startTime),
+    ...(closedAt ? { closedAt } : {}),
+  };
+}

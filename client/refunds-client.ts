@@ -1,0 +1,235 @@
+/**
+ * RefundsClient: the library every way in (HTTP API, CLI, backend services in TypeScript) uses
+ * to start refunds and talk to them. Requests are validated before anything starts.
+ */
+import {
+  Client,
+  Connection,
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+  type WorkflowHandle,
+} from '@temporalio/client';
+import { ApplicationFailure, WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
+import { nextCheckAfter } from '../domain/schedule.js';
+import { paymentKey, parseRefundRequest, refundIdFor, refundSummary, requestedAmount, type RefundRequest } from '../domain/refund.js';
+import type { OperatorInput, RefundState } from '../domain/state.js';
+import { isFinalStatus, type RefundStatus } from '../domain/status.js';
+import type { Provider } from '../domain/providers.js';
+import { loadTemporalConfig, type TemporalConfig } from '../worker/config.js';
+import { refundWorkflow } from '../workflows/index.js';
+import {
+  approveRefundUpdate,
+  cancelRefundUpdate,
+  getRefundQuery,
+  OPERATOR_ERROR_TYPES,
+  rejectRefundUpdate,
+  resolveRefundUpdate,
+  type RejectInput,
+  type ResolveInput,
+} from '../workflows/messages.js';
+import {
+  RefundAmountKey,
+  RefundCurrencyKey,
+  RefundPaymentIdKey,
+  RefundProviderKey,
+  RefundStatusKey,
+} from '../workflows/search-attributes.js';
+import { decodeRow, type RefundSummaryRow } from './decode.js';
+import { RefundActionRejectedError, RefundConflictError, RefundNotFoundError } from './errors.js';
+
+export type { RefundSummaryRow };
+
+export interface ListFilter {
+  status?: RefundStatus;
+  provider?: Provider;
+  paymentId?: string;
+  createdAfter?: Date;
+  createdBefore?: Date;
+  /** Rows per page (default 50, at most 1000). */
+  pageSize?: number;
+  /** From a previous page's nextPageToken. */
+  pageToken?: string;
+}
+
+export interface CreateResult {
+  refund: RefundState;
+  /** false when the idempotency key had already started this refund. */
+  created: boolean;
+}
+
+function quote(value: string): string {
+  return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+}
+
+/** The visibility query for a filter; values are quoted, never interpolated raw. */
+export function listQuery(filter: ListFilter): string {
+  const parts = ["WorkflowType = 'refundWorkflow'"];
+  if (filter.status) parts.push(`RefundStatus = ${quote(filter.status)}`);
+  if (filter.provider) parts.push(`RefundProvider = ${quote(filter.provider)}`);
+  if (filter.paymentId) parts.push(`RefundPaymentId = ${quote(filter.paymentId)}`);
+  if (filter.createdAfter) parts.push(`StartTime >= ${quote(filter.createdAfter.toISOString())}`);
+  if (filter.createdBefore) parts.push(`StartTime < ${quote(filter.createdBefore.toISOString())}`);
+  return parts.join(' AND ');
+}
+
+function stableJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(stableJson).join(',')}]`;
+  if (value && typeof value === 'object') {
+    return `{${Object.keys(value)
+      .sort()
+      .filter((k) => (value as Record<string, unknown>)[k] !== undefined)
+      .map((k) => `${JSON.stringify(k)}:${stableJson((value as Record<string, unknown>)[k])}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+function differences(a: RefundRequest, b: RefundRequest): string[] {
+  const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
+  return [...keys].filter(
+    (k) => stableJson((a as Record<string, unknown>)[k]) !== stableJson((b as Record<string, unknown>)[k]),
+  );
+}
+
+/** Adds the expected time of the next provider check, computed from the polling schedule. */
+export function withNextCheck(state: RefundState, now = new Date()): RefundState {
+  if (!state.polling || isFinalStatus(state.status)) return state;
+  const next = nextCheckAfter(state.polling.schedule, Date.parse(state.polling.since), now.getTime());
+  return next === undefined ? state : { ...state, nextCheckAt: new Date(next).toISOString() };
+}
+
+export class RefundsClient {
+  constructor(
+    readonly client: Client,
+    readonly taskQueue: string,
+  ) {}
+
+  /** Connect from the environment (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TLS / API key). */
+  static async connect(config: TemporalConfig = loadTemporalConfig()): Promise<RefundsClient> {
+    const connection = await Connection.connect({
+      address: config.address,
+      ...(config.tls ? { tls: config.tls } : {}),
+      ...(config.apiKey ? { apiKey: config.apiKey.reveal() } : {}),
+    });
+    return new RefundsClient(new Client({ connection, namespace: config.namespace }), config.taskQueue);
+  }
+
+  async close(): Promise<void> {
+    await this.client.connection.close();
+  }
+
+  private handle(refundId: string): WorkflowHandle<typeof refundWorkflow> {
+    return this.client.workflow.getHandle<typeof refundWorkflow>(refundId);
+  }
+
+  /**
+   * Start a refund, or find the one its idempotency key started. Invalid input throws
+   * RefundRequestError and starts nothing; the same key with a different request throws
+   * RefundConflictError.
+   */
+  async create(input: unknown): Promise<CreateResult> {
+    const request = parseRefundRequest(input);
+    const refundId = refundIdFor(request.idempotencyKey);
+    const amount = requestedAmount(request);
+    let created = true;
+    try {
+      await this.client.workflow.start(refundWorkflow, {
+        taskQueue: this.taskQueue,
+        workflowId: refundId,
+        args: [{ request }],
+        workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+        workflowIdConflictPolicy: WorkflowIdConflictPolicy.FAIL,
+        staticSummary: refundSummary(request),
+        staticDetails: `Idempotency key: ${request.idempotencyKey}${request.reason ? `\nReason: ${request.reason}` : ''}`,
+        memo: { request },
+        typedSearchAttributes: [
+          { key: RefundStatusKey, value: 'pending' },
+          { key: RefundProviderKey, value: request.provider },
+          { key: RefundPaymentIdKey, value: paymentKey(request) },
+          ...(amount !== undefined ? [{ key: RefundAmountKey, value: amount }] : []),
+          { key: RefundCurrencyKey, value: request.currency },
+        ],
+      });
+    } catch (err) {
+      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+      created = false;
+    }
+    if (!created) {
+      const existing = (await this.handle(refundId).describe()).memo?.request as RefundRequest | undefined;
+      const diff = existing ? differences(existing, request) : ['request'];
+      if (diff.length > 0) throw new RefundConflictError(refundId, diff);
+    }
+    return { refund: await this.get(refundId), created };
+  }
+
+  /** The refund's whole current state. */
+  async get(refundId: string): Promise<RefundState> {
+    const handle = this.handle(refundId);
+    try {
+      const desc = await handle.describe();
+      // A closed refund's final state is its result: no worker is needed to read it.
+      if (desc.status.name === 'COMPLETED') return await handle.result();
+      return withNextCheck(await handle.query(getRefundQuery));
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) throw new RefundNotFoundError(refundId);
+      throw err;
+    }
+  }
+
+  /** Wait until the refund reaches a final status (approved, authorized, rejected, failed, canceled). */
+  async waitForFinal(refundId: string): Promise<RefundState> {
+    try {
+      return await this.handle(refundId).result();
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) throw new RefundNotFoundError(refundId);
+      throw err;
+    }
+  }
+
+  async list(filter: ListFilter = {}): Promise<{ refunds: RefundSummaryRow[]; nextPageToken?: string }> {
+    const pageSize = Math.min(Math.max(filter.pageSize ?? 50, 1), 1000);
+    const res = await this.client.workflowService.listWorkflowExecutions({
+      namespace: this.client.options.namespace,
+      query: listQuery(filter),
+      pageSize,
+      ...(filter.pageToken ? { nextPageToken: Buffer.from(filter.pageToken, 'base64url') } : {}),
+    });
+    const refunds = (res.executions ?? []).map(decodeRow);
+    const token = res.nextPageToken && res.nextPageToken.length > 0 ? Buffer.from(res.nextPageToken).toString('base64url') : undefined;
+    return { refunds, ...(token ? { nextPageToken: token } : {}) };
+  }
+
+  approve(refundId: string, input: OperatorInput = {}): Promise<RefundState> {
+    return this.act(refundId, 'approve', () => this.handle(refundId).executeUpdate(approveRefundUpdate, { args: [input] }));
+  }
+
+  reject(refundId: string, input: RejectInput): Promise<RefundState> {
+    return this.act(refundId, 'reject', () => this.handle(refundId).executeUpdate(rejectRefundUpdate, { args: [input] }));
+  }
+
+  cancel(refundId: string, input: OperatorInput = {}): Promise<RefundState> {
+    return this.act(refundId, 'cancel', () => this.handle(refundId).executeUpdate(cancelRefundUpdate, { args: [input] }));
+  }
+
+  resolve(refundId: string, input: ResolveInput): Promise<RefundState> {
+    return this.act(refundId, 'resolve', () => this.handle(refundId).executeUpdate(resolveRefundUpdate, { args: [input] }));
+  }
+
+  private async act(refundId: string, action: string, run: () => Promise<RefundState>): Promise<RefundState> {
+    try {
+      return withNextCheck(await run());
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) throw new RefundNotFoundError(refundId);
+      if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) {
+        const kind = err.cause.type === OPERATOR_ERROR_TYPES.invalidInput ? 'invalid_input' : 'not_allowed';
+        throw new RefundActionRejectedError(refundId, action, err.cause.message, kind);
+      }
+      // An update sent to a refund that has already finished.
+      if (err instanceof Error && /workflow execution already completed/i.test(err.message)) {
+        throw new RefundActionRejectedError(refundId, action, 'the refund has already reached its final status', 'not_allowed');
+      }
+      throw err;
+    }
+  }
+}
