@@ -97,6 +97,8 @@ async function main(): Promise<void> {
   loadProviderConfig(workerEnv); // fail here, naming the variable, before starting the worker
 
   // 3. Worker.
+  // The SDK logs the workflow bundle's build at INFO: keep `npm start` quiet unless asked.
+  workerEnv.LOG_LEVEL ??= 'WARN';
   const worker = tsx('worker/main.ts', workerEnv, true);
   await new Promise<void>((resolve, reject) => {
     worker.on('message', (m: { type?: string }) => m?.type === 'ready' && resolve());

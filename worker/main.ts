@@ -30,7 +30,9 @@ async function main(): Promise<void> {
   console.log(`worker: polling task queue "${temporal.taskQueue}" in namespace "${temporal.namespace}" at ${temporal.address}`);
   process.send?.({ type: 'ready' });
   // When the parent (npm start) goes away without stopping us, stop too: no orphans.
-  process.on('disconnect', () => worker.shutdown());
+  process.on('disconnect', () => {
+    if (worker.getState() === 'RUNNING') worker.shutdown();
+  });
   await run;
   await close();
   await connection.close();
