@@ -18,14 +18,13 @@ const NON_RETRYABLE = [
 ];
 
 /**
- * Submissions: retried only while the request surely did not reach the provider (connect
- * errors, 429 with its Retry-After); an answer that may have been lost is ProviderAmbiguous
- * and settled by the workflow with a look-up first. Give up after an hour: needs_attention.
+ * Submissions run exactly once per activity: never retried automatically, because a retry after
+ * a timeout or a dead worker could pay twice. The workflow settles every failure itself
+ * (afterSubmitFailure): a look-up first when the request may have reached the provider.
  */
 export const submit = proxyActivities<Activities>({
   startToCloseTimeout: '1 minute',
-  scheduleToCloseTimeout: '1 hour',
-  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '5 minutes', nonRetryableErrorTypes: NON_RETRYABLE },
+  retry: { maximumAttempts: 1 },
 });
 
 /** Reads (status, look-ups): retried with backoff for up to a day. */

@@ -1,6 +1,6 @@
 /** Helpers shared by the provider flows: failure inspection and racing work against operator actions. */
-import { ActivityFailure, ApplicationFailure, TimeoutFailure } from '@temporalio/common';
-import { CancellationScope, condition, isCancellation } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, RetryState, TimeoutFailure } from '@temporalio/common';
+import { CancellationScope, condition, isCancellation, sleep } from '@temporalio/workflow';
 import type { PollSchedule } from '../domain/schedule.js';
 import type { Lifecycle } from './lifecycle.js';
 
@@ -9,19 +9,26 @@ export interface FailureInfo {
   message: string;
   code?: string;
   timedOut: boolean;
+  /** The provider's Retry-After, for rate-limited answers. */
+  retryAfterMs?: number;
 }
 
 /** Look down the failure chain: ActivityFailure -> ApplicationFailure | TimeoutFailure. */
 export function describeFailure(err: unknown): FailureInfo {
   const cause = err instanceof ActivityFailure ? err.cause : err;
+  // A polling activity whose next retry would pass its schedule-to-close deadline ends with its
+  // last failure (StillPending) as the cause and retryState TIMEOUT, not with a TimeoutFailure.
+  const retriesTimedOut = err instanceof ActivityFailure && err.retryState === RetryState.TIMEOUT;
   if (cause instanceof ApplicationFailure) {
-    const details = cause.details?.[0] as { providerCode?: unknown; code?: unknown } | undefined;
+    const details = cause.details?.[0] as { providerCode?: unknown; code?: unknown; retryAfterMs?: unknown } | undefined;
     const code = details?.providerCode ?? details?.code;
+    const retryAfterMs = typeof details?.retryAfterMs === 'number' ? details.retryAfterMs : undefined;
     return {
       type: cause.type ?? 'ApplicationFailure',
       message: cause.message,
       ...(code !== undefined && code !== null ? { code: String(code) } : {}),
-      timedOut: false,
+      timedOut: retriesTimedOut,
+      ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
     };
   }
   if (cause instanceof TimeoutFailure) {
@@ -31,8 +38,24 @@ export function describeFailure(err: unknown): FailureInfo {
   return { type: err instanceof Error ? err.name : 'Unknown', message, timedOut: false };
 }
 
-export function isAmbiguous(err: unknown): boolean {
-  return describeFailure(err).type === 'ProviderAmbiguous';
+/**
+ * What to do after a submission failed. Submissions run once per activity (no automatic retry),
+ * so the workflow decides:
+ *  - 'look_up': the request may have reached the provider (a lost answer, a timeout, a worker
+ *    that died mid-call): settle it by a look-up before any resubmission;
+ *  - 'retry': it surely did not reach the provider (connection refused, 429): wait, resubmit;
+ *  - 'give_up': a definite refusal, or too many tries: the caller settles the refund.
+ */
+export async function afterSubmitFailure(life: Lifecycle, err: unknown): Promise<'look_up' | 'retry' | 'give_up'> {
+  const f = describeFailure(err);
+  const attempts = life.state.submitAttempts;
+  if ((f.type === 'ProviderAmbiguous' || f.timedOut) && attempts < MAX_AMBIGUOUS_SUBMISSIONS) return 'look_up';
+  if ((f.type === 'ProviderTransient' || f.type === 'ProviderRateLimited') && attempts < MAX_UNSENT_SUBMISSIONS) {
+    const backoff = Math.min(1_000 * 2 ** Math.min(attempts, 12), 5 * 60_000);
+    await sleep(f.retryAfterMs ?? backoff);
+    return 'retry';
+  }
+  return 'give_up';
 }
 
 /**
@@ -62,5 +85,6 @@ export function stopPolling(life: Lifecycle): void {
   delete life.state.polling;
 }
 
-/** Submission loop bound: after this many ambiguous answers a human decides. */
+/** Submission loop bounds: past these a human decides (needs_attention). */
 export const MAX_AMBIGUOUS_SUBMISSIONS = 5;
+export const MAX_UNSENT_SUBMISSIONS = 20;

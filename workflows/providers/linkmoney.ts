@@ -9,7 +9,7 @@ import { addBusinessDays, settlementHoldEnds } from '../../domain/calendar.js';
 import { requestedAmount, type RefundRequest } from '../../domain/refund.js';
 import { read, submit } from '../activities.js';
 import type { Lifecycle } from '../lifecycle.js';
-import { describeFailure, isAmbiguous, MAX_AMBIGUOUS_SUBMISSIONS, untilFinal } from '../support.js';
+import { afterSubmitFailure, describeFailure, untilFinal } from '../support.js';
 import { settleSubmissionFailure } from './common.js';
 import type { LinkMoneyRefundView } from '../../activities/types.js';
 
@@ -49,7 +49,7 @@ export async function linkmoneyFlow(life: Lifecycle, req: LinkMoneyRequest): Pro
     try {
       const res = await submit.linkmoneySubmitRefund({ refundId: life.state.refundId, paymentId, amountMinor, requestKey });
       if (res.outcome === 'duplicate_request_key') {
-        if (life.state.submitAttempts > 1) {
+        if (lookedUp) {
           const existing = await read.linkmoneyFindRefundByRequestKey({ paymentId, requestKey });
           if (existing) {
             view = existing;
@@ -61,10 +61,9 @@ export async function linkmoneyFlow(life: Lifecycle, req: LinkMoneyRequest): Pro
       }
       view = res;
     } catch (err) {
-      if (isAmbiguous(err) && life.state.submitAttempts < MAX_AMBIGUOUS_SUBMISSIONS) {
-        lookedUp = true;
-        continue;
-      }
+      const next = await afterSubmitFailure(life, err);
+      if (next === 'look_up') lookedUp = true;
+      if (next !== 'give_up') continue;
       settleSubmissionFailure(life, err, 'Link Money');
       return;
     }

@@ -7,7 +7,7 @@ import type { RefundRequest } from '../../domain/refund.js';
 import { SYNC_FOLLOW_UP } from '../../domain/schedule.js';
 import { poller, read, submit } from '../activities.js';
 import type { Lifecycle } from '../lifecycle.js';
-import { describeFailure, isAmbiguous, MAX_AMBIGUOUS_SUBMISSIONS, startPolling, stopPolling, untilFinal } from '../support.js';
+import { afterSubmitFailure, describeFailure, startPolling, stopPolling, untilFinal } from '../support.js';
 import { settleSubmissionFailure } from './common.js';
 
 type OpenPaydRequest = Extract<RefundRequest, { provider: 'openpayd' }>;
@@ -21,6 +21,7 @@ export async function openpaydFlow(life: Lifecycle, req: OpenPaydRequest): Promi
   const before = await read.openpaydGetStatus(ref);
   const knownRefunds = new Set(before.refunds.map((r) => r.refundId));
 
+  let uncertain = false; // an earlier attempt may have reached OpenPayd
   for (;;) {
     if (life.isFinal) return;
     life.countSubmission();
@@ -37,7 +38,7 @@ export async function openpaydFlow(life: Lifecycle, req: OpenPaydRequest): Promi
           return;
         case 'declined':
           if (res.code === ALREADY_REFUNDED) {
-            if (life.state.submitAttempts > 1) {
+            if (uncertain) {
               life.transition('approved', 'OpenPayd answered "Already refunded" after our lost first answer: the refund is ours', { provider });
             } else {
               life.transition('needs_attention', 'OpenPayd answered "Already refunded" to our first request: someone else refunded this payment', { provider });
@@ -52,7 +53,10 @@ export async function openpaydFlow(life: Lifecycle, req: OpenPaydRequest): Promi
           return followUp(life, ref, knownRefunds);
       }
     } catch (err) {
-      if (isAmbiguous(err) && life.state.submitAttempts < MAX_AMBIGUOUS_SUBMISSIONS) {
+      const next = await afterSubmitFailure(life, err);
+      if (next === 'retry') continue;
+      if (next === 'look_up') {
+        uncertain = true;
         // Look before resubmitting: a refund that was not there before is ours.
         const now = await read.openpaydGetStatus(ref);
         const mine = now.refunds.find((r) => !knownRefunds.has(r.refundId));

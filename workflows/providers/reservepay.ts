@@ -7,7 +7,7 @@ import type { RefundRequest } from '../../domain/refund.js';
 import { SYNC_FOLLOW_UP } from '../../domain/schedule.js';
 import { poller, read, submit } from '../activities.js';
 import type { Lifecycle } from '../lifecycle.js';
-import { describeFailure, isAmbiguous, MAX_AMBIGUOUS_SUBMISSIONS, startPolling, stopPolling, untilFinal } from '../support.js';
+import { afterSubmitFailure, describeFailure, startPolling, stopPolling, untilFinal } from '../support.js';
 import { settleSubmissionFailure } from './common.js';
 
 type ReservepayRequest = Extract<RefundRequest, { provider: 'reservepay' }>;
@@ -19,6 +19,7 @@ export async function reservepayFlow(life: Lifecycle, req: ReservepayRequest): P
   const known = new Set(before.map((r) => r.refundId));
 
   let refundId: string | undefined;
+  let uncertain = false; // an earlier attempt may have reached Reservepay
   while (!refundId) {
     if (life.isFinal) return;
     life.countSubmission();
@@ -26,7 +27,7 @@ export async function reservepayFlow(life: Lifecycle, req: ReservepayRequest): P
       const res = await submit.reservepaySubmitRefund({ paymentId, ...(amountMinor !== undefined ? { amountMinor } : {}) });
       if (res.outcome === 'rejected') {
         const provider = { code: res.code, message: res.message };
-        if (res.code === 'NOT_REFUNDABLE' && life.state.submitAttempts > 1) {
+        if (res.code === 'NOT_REFUNDABLE' && uncertain) {
           // After a lost answer "fully refunded" may be our own refund: look.
           const mine = (await read.reservepayListRefunds({ paymentId })).find((r) => !known.has(r.refundId));
           if (mine) {
@@ -39,7 +40,10 @@ export async function reservepayFlow(life: Lifecycle, req: ReservepayRequest): P
       }
       refundId = res.refundId;
     } catch (err) {
-      if (isAmbiguous(err) && life.state.submitAttempts < MAX_AMBIGUOUS_SUBMISSIONS) {
+      const next = await afterSubmitFailure(life, err);
+      if (next === 'retry') continue;
+      if (next === 'look_up') {
+        uncertain = true;
         const mine = (await read.reservepayListRefunds({ paymentId })).find(
           (r) => !known.has(r.refundId) && (amountMinor === undefined || r.amountMinor === amountMinor),
         );

@@ -8,7 +8,7 @@ import { requestedAmount, type RefundRequest } from '../../domain/refund.js';
 import { SECPAID_REVIEW, SLOW_CHECK } from '../../domain/schedule.js';
 import { poller, submit } from '../activities.js';
 import type { Lifecycle } from '../lifecycle.js';
-import { describeFailure, isAmbiguous, MAX_AMBIGUOUS_SUBMISSIONS, startPolling, stopPolling, untilFinal } from '../support.js';
+import { afterSubmitFailure, describeFailure, startPolling, stopPolling, untilFinal } from '../support.js';
 import { settleSubmissionFailure } from './common.js';
 
 type SecPaidRequest = Extract<RefundRequest, { provider: 'secpaid' }>;
@@ -19,6 +19,7 @@ export async function secpaidFlow(life: Lifecycle, req: SecPaidRequest): Promise
 
   // 1. Submit. An answer lost on the way is settled by submitting again: SecPaid allows one
   //    refund request per link, so "Refund already requested" after our own attempt is ours.
+  let uncertain = false; // an earlier attempt may have reached SecPaid
   for (;;) {
     if (life.isFinal) return; // canceled before submission
     life.countSubmission();
@@ -29,7 +30,7 @@ export async function secpaidFlow(life: Lifecycle, req: SecPaidRequest): Promise
         amountMinor,
         fullRefund: req.amount === 'full',
       });
-      if (res.outcome === 'already_requested' && life.state.submitAttempts === 1) {
+      if (res.outcome === 'already_requested' && !uncertain) {
         life.transition('needs_attention', 'SecPaid answered "Refund already requested" to our first request: another refund of this payment exists', {
           provider: { message: res.message },
         });
@@ -41,7 +42,10 @@ export async function secpaidFlow(life: Lifecycle, req: SecPaidRequest): Promise
       });
       break;
     } catch (err) {
-      if (isAmbiguous(err) && life.state.submitAttempts < MAX_AMBIGUOUS_SUBMISSIONS) continue;
+      // SecPaid has no look-up for a pending request: resubmitting is the look-up.
+      const next = await afterSubmitFailure(life, err);
+      if (next === 'look_up') uncertain = true;
+      if (next !== 'give_up') continue;
       settleSubmissionFailure(life, err, 'SecPaid');
       return;
     }
