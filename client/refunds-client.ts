@@ -220,7 +220,15 @@ export class RefundsClient {
     try {
       return withNextCheck(await run());
     } catch (err) {
-      if (err instanceof WorkflowNotFoundError) throw new RefundNotFoundError(refundId);
+      if (err instanceof WorkflowNotFoundError) {
+        // Temporal answers NotFound to an update sent to a closed workflow: tell the two apart.
+        const closed = await this.handle(refundId)
+          .describe()
+          .then((d) => d.status.name !== 'RUNNING')
+          .catch(() => false);
+        if (closed) throw new RefundActionRejectedError(refundId, action, 'the refund has already reached its final status', 'not_allowed');
+        throw new RefundNotFoundError(refundId);
+      }
       if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) {
         const kind = err.cause.type === OPERATOR_ERROR_TYPES.invalidInput ? 'invalid_input' : 'not_allowed';
         throw new RefundActionRejectedError(refundId, action, err.cause.message, kind);

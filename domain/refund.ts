@@ -15,11 +15,15 @@ const ref = (what: string) =>
     .regex(/^[A-Za-z0-9._:\-]+$/, `${what} may contain letters, digits and . _ : - only`);
 
 /** Integer minor units, positive, exactly representable. */
-export const MinorUnits = z
-  .number({ error: 'must be an integer number of minor units' })
-  .refine(Number.isInteger, 'must be an integer number of minor units (2500 means 25.00), not a fraction')
-  .refine((n) => n > 0, 'must be greater than zero')
-  .refine(Number.isSafeInteger, 'is too large (above 2^53 - 1)');
+export const MinorUnits = z.number({ error: 'must be an integer number of minor units' }).superRefine((n, ctx) => {
+  if (!Number.isInteger(n)) {
+    ctx.addIssue({ code: 'custom', message: 'must be an integer number of minor units (2500 means 25.00), not a fraction' });
+  } else if (n <= 0) {
+    ctx.addIssue({ code: 'custom', message: 'must be greater than zero' });
+  } else if (!Number.isSafeInteger(n)) {
+    ctx.addIssue({ code: 'custom', message: 'is too large (above 2^53 - 1)' });
+  }
+});
 
 const Currency = z
   .string({ error: 'currency is required' })

@@ -4,7 +4,9 @@
  *     .data/ (refunds survive a restart), unless TEMPORAL_ADDRESS names a cluster to use;
  *   - the provider sandbox (http://127.0.0.1:4010), used by every provider whose *_BASE_URL is
  *     not set (REFUNDS_SANDBOX=off to run without it);
- *   - the refund worker.
+ *   - the refund worker;
+ *   - the HTTP API (http://127.0.0.1:8080, client/api/), bearer token REFUNDS_API_TOKEN
+ *     (default `dev-token`, for local runs only).
  * Waits for each part to be ready, prints one banner, and on Ctrl-C stops everything.
  */
 import type { ChildProcess } from 'node:child_process';
@@ -36,10 +38,18 @@ function tsx(script: string, childEnv: NodeJS.ProcessEnv, ipc = false): ChildPro
   return child;
 }
 
+/** Resolves when the child reports {type: 'ready'} over IPC (worker/main.ts, client/api/main.ts). */
+function whenReady(child: ChildProcess, what: string): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    child.on('message', (m: { type?: string }) => m?.type === 'ready' && resolve());
+    child.once('exit', (code) => reject(new Error(`${what} exited with code ${code} before it was ready`)));
+  });
+}
+
 async function shutdown(code: number): Promise<never> {
   if (!stopping) {
     stopping = true;
-    console.log('\nstart: stopping worker, sandbox and Temporal ...');
+    console.log('\nstart: stopping API, worker, sandbox and Temporal ...');
     for (const child of [...children].reverse()) await stopChild(child);
     await devServer?.stop();
     console.log('start: stopped');
@@ -52,6 +62,8 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => void shutdown(0));
   const workerEnv: NodeJS.ProcessEnv = { ...env };
   const lines: string[] = [];
+  const apiPort = Number(env.REFUNDS_API_PORT || 8080);
+  if (await isPortOpen(apiPort)) throw new ConfigError(`port ${apiPort} is already in use; set REFUNDS_API_PORT`);
 
   // 1. Temporal.
   const external = Boolean(env.TEMPORAL_ADDRESS);
@@ -99,12 +111,16 @@ async function main(): Promise<void> {
   // 3. Worker.
   // The SDK logs the workflow bundle's build at INFO: keep `npm start` quiet unless asked.
   workerEnv.LOG_LEVEL ??= 'WARN';
-  const worker = tsx('worker/main.ts', workerEnv, true);
-  await new Promise<void>((resolve, reject) => {
-    worker.on('message', (m: { type?: string }) => m?.type === 'ready' && resolve());
-    worker.once('exit', (code) => reject(new Error(`worker exited with code ${code} before it was ready`)));
-  });
+  await whenReady(tsx('worker/main.ts', workerEnv, true), 'worker');
   lines.push(`Refund worker       task queue "${temporal.taskQueue}"`);
+
+  // 4. HTTP API: the Temporal address, not the sandbox credentials the worker got.
+  const apiToken = env.REFUNDS_API_TOKEN || 'dev-token';
+  const apiHost = env.REFUNDS_API_HOST || '127.0.0.1';
+  const apiEnv: NodeJS.ProcessEnv = { ...env, TEMPORAL_ADDRESS: temporal.address, REFUNDS_API_PORT: String(apiPort), REFUNDS_API_HOST: apiHost, REFUNDS_API_TOKEN: apiToken };
+  await whenReady(tsx('client/api/main.ts', apiEnv, true), 'HTTP API');
+  lines.push(`HTTP API            http://${apiHost}:${apiPort}  (Bearer ${env.REFUNDS_API_TOKEN ? '$REFUNDS_API_TOKEN' : 'dev-token'})`);
+  if (!env.REFUNDS_API_TOKEN) lines.push('                    REFUNDS_API_TOKEN is not set: the API accepts "dev-token" (local use only)');
 
   const width = Math.max(...lines.map((l) => l.length)) + 4;
   const rule = '='.repeat(width);

@@ -57,14 +57,18 @@ describe('npm start', () => {
   it('serves the Web UI, keeps a refund across a restart, and stops everything on Ctrl-C', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'refunds-start-'));
     dirs.push(dataDir);
-    const [port, uiPort, sandboxPort] = [await freePort(), await freePort(), await freePort()];
-    const env = { ...cleanEnv(), TEMPORAL_PORT: String(port), TEMPORAL_UI_PORT: String(uiPort), SANDBOX_PORT: String(sandboxPort), REFUNDS_DATA_DIR: dataDir };
+    const [port, uiPort, sandboxPort, apiPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
+    const env = { ...cleanEnv(), TEMPORAL_PORT: String(port), TEMPORAL_UI_PORT: String(uiPort), SANDBOX_PORT: String(sandboxPort), REFUNDS_API_PORT: String(apiPort), REFUNDS_DATA_DIR: dataDir };
 
     let started = await npmStart(env);
     expect(started.output()).toContain(`Temporal Web UI     http://localhost:${uiPort}`);
     const ui = await fetch(`http://127.0.0.1:${uiPort}/`);
     expect(ui.status).toBe(200);
     expect(await ui.text()).toMatch(/<html/i);
+    // The HTTP API, with the local default token.
+    expect(started.output()).toContain(`HTTP API            http://127.0.0.1:${apiPort}  (Bearer dev-token)`);
+    expect((await fetch(`http://127.0.0.1:${apiPort}/readyz`)).status).toBe(200);
+    expect((await fetch(`http://127.0.0.1:${apiPort}/v1/refunds?limit=1`, { headers: { authorization: 'Bearer dev-token' } })).status).toBe(200);
 
     // A SecPaid refund waits for the admin review: still pending when we stop.
     const admin = `http://127.0.0.1:${sandboxPort}/_sandbox`;
@@ -75,7 +79,7 @@ describe('npm start', () => {
     await refunds.close();
 
     expect(await ctrlC(started)).toBe(0);
-    for (const p of [port, uiPort, sandboxPort]) expect(await isPortOpen(p)).toBe(false);
+    for (const p of [port, uiPort, sandboxPort, apiPort]) expect(await isPortOpen(p)).toBe(false);
     expect(processesMentioning(dataDir)).toEqual([]);
 
     started = await npmStart(env);

@@ -1,0 +1,37 @@
+/**
+ * `npm run api`: the HTTP API process. Reads REFUNDS_API_* and the Temporal configuration from
+ * the environment (see .env.example), prints its URL, reports readiness over IPC when started by
+ * `npm start`, and stops on SIGINT/SIGTERM or when its parent goes away.
+ */
+import { ConfigError, loadTemporalConfig } from '../../worker/config.js';
+import { RefundsClient } from '../refunds-client.js';
+import { loadApiConfig } from './config.js';
+import { startApiServer } from './server.js';
+
+async function main(): Promise<void> {
+  const config = loadApiConfig();
+  const temporal = loadTemporalConfig();
+  const refunds = await RefundsClient.connect(temporal);
+  const api = await startApiServer({ ...config, refunds });
+  console.log(`api: listening on ${api.url} (Temporal ${temporal.address}, namespace "${temporal.namespace}", task queue "${temporal.taskQueue}")`);
+  process.send?.({ type: 'ready', url: api.url });
+
+  let stopping = false;
+  const stop = async () => {
+    if (stopping) return;
+    stopping = true;
+    await api.close();
+    await refunds.close();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop());
+  process.on('SIGTERM', () => void stop());
+  // When the parent (npm start) goes away without stopping us, stop too: no orphans.
+  process.on('disconnect', () => void stop());
+}
+
+main().catch((err: unknown) => {
+  if (err instanceof ConfigError) console.error(`api: configuration error: ${err.message}`);
+  else console.error('api: fatal:', err);
+  process.exit(1);
+});

@@ -1,0 +1,183 @@
+/**
+ * The OpenAPI 3.1 document of the HTTP API, generated from the zod schemas that validate the
+ * requests (domain/refund.ts for the refund request, ./schemas.ts for the rest) with
+ * `z.toJSONSchema`. Served at GET /openapi.json.
+ */
+import { z } from 'zod';
+import { CURRENCY_CODES } from '../../domain/money.js';
+import { MinorUnits, RefundRequestSchema } from '../../domain/refund.js';
+import { ACTIONS, ErrorSchema, ListQuerySchema, RefundListSchema, RefundRowSchema, RefundSchema } from './schemas.js';
+
+type JsonSchema = Record<string, unknown>;
+
+/** JSON Schema (draft 2020-12, which OpenAPI 3.1 uses) of a request-side zod schema. */
+function inputSchema(schema: z.ZodType): JsonSchema {
+  const out = z.toJSONSchema(schema, {
+    io: 'input',
+    unrepresentable: 'any',
+    // Refinements are not representable in JSON Schema: state what MinorUnits checks.
+    override: (ctx) => {
+      if (ctx.zodSchema === MinorUnits) {
+        Object.assign(ctx.jsonSchema, {
+          type: 'integer',
+          minimum: 1,
+          maximum: Number.MAX_SAFE_INTEGER,
+          description: 'integer minor units (2500 = 25.00)',
+        });
+      }
+    },
+  }) as JsonSchema;
+  delete out.$schema;
+  return out;
+}
+
+function outputSchema(schema: z.ZodType): JsonSchema {
+  const out = z.toJSONSchema(schema, { io: 'output', unrepresentable: 'any' }) as JsonSchema;
+  delete out.$schema;
+  return out;
+}
+
+/**
+ * The body of POST /v1/refunds: the refund request, with idempotencyKey optional (the
+ * Idempotency-Key header supplies it) and the accepted currency codes listed.
+ */
+export function createBodySchema(): JsonSchema {
+  const schema = inputSchema(RefundRequestSchema);
+  for (const branch of (schema.oneOf ?? schema.anyOf ?? []) as JsonSchema[]) {
+    branch.required = (branch.required as string[]).filter((k) => k !== 'idempotencyKey');
+    const props = branch.properties as Record<string, JsonSchema>;
+    props.idempotencyKey = { ...props.idempotencyKey, description: 'optional; when given it must equal the Idempotency-Key header' };
+    props.currency = { ...props.currency, enum: CURRENCY_CODES, description: 'ISO 4217 code (case-insensitive); each provider accepts its own' };
+  }
+  return schema;
+}
+
+const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+const json = (schema: JsonSchema) => ({ 'application/json': { schema } });
+const errorResponse = (description: string) => ({ description, content: json(ref('Error')) });
+
+const COMMON_ERRORS = {
+  '401': errorResponse('missing or wrong bearer token (WWW-Authenticate: Bearer)'),
+  '429': {
+    ...errorResponse('rate limited'),
+    headers: { 'Retry-After': { schema: { type: 'integer' }, description: 'seconds to wait' } },
+  },
+  '500': errorResponse('unexpected error'),
+};
+const BODY_ERRORS = {
+  '400': errorResponse('invalid JSON or invalid fields (error.fields lists each field); nothing was started'),
+  '413': errorResponse('body over the size limit'),
+  '415': errorResponse('Content-Type is not application/json'),
+};
+
+const refundIdParam = { name: 'id', in: 'path', required: true, schema: { type: 'string' }, description: 'refund id, refund-<idempotency key>' };
+
+function listParameters(): JsonSchema[] {
+  const schema = inputSchema(ListQuerySchema);
+  const props = schema.properties as Record<string, JsonSchema>;
+  return Object.entries(props).map(([name, s]) => ({ name, in: 'query', required: false, schema: s }));
+}
+
+function actionOperation(action: keyof typeof ACTIONS, summary: string): JsonSchema {
+  return {
+    operationId: `${action}Refund`,
+    summary,
+    parameters: [refundIdParam],
+    requestBody: { required: action === 'reject' || action === 'resolve', content: json(ref(`${action[0]!.toUpperCase()}${action.slice(1)}Body`)) },
+    responses: {
+      '200': { description: 'the refund after the action', content: json(ref('Refund')) },
+      ...BODY_ERRORS,
+      ...COMMON_ERRORS,
+      '404': errorResponse('no refund with this id'),
+      '409': errorResponse('the refund does not allow this action now (type action_not_allowed)'),
+      '422': errorResponse('the refund refused the input (type action_invalid)'),
+    },
+  };
+}
+
+export function openApiDocument(serverUrl?: string): JsonSchema {
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'Refund orchestrator HTTP API',
+      version: '1.0.0',
+      description: 'Start refunds with SecPaid, Link Money, OpenPayd PSP and Reservepay and follow them to their final status. Amounts are integer minor units with an ISO 4217 currency.',
+    },
+    ...(serverUrl ? { servers: [{ url: serverUrl }] } : {}),
+    security: [{ bearerAuth: [] }],
+    paths: {
+      '/v1/refunds': {
+        post: {
+          operationId: 'createRefund',
+          summary: 'Start a refund (idempotent by Idempotency-Key)',
+          parameters: [
+            {
+              name: 'Idempotency-Key',
+              in: 'header',
+              required: true,
+              schema: { type: 'string', minLength: 1, maxLength: 200, pattern: '^[\\x21-\\x7e]+$' },
+              description: 'the refund id is refund-<key>; the same key and body returns the same refund with 201, a different body 409',
+            },
+          ],
+          requestBody: { required: true, content: json(ref('RefundRequest')) },
+          responses: {
+            '201': { description: 'the refund (created now, or replayed for the same key and body; then Idempotent-Replayed: true)', content: json(ref('Refund')) },
+            ...BODY_ERRORS,
+            ...COMMON_ERRORS,
+            '409': errorResponse('the Idempotency-Key was used for a different request (type idempotency_conflict)'),
+          },
+        },
+        get: {
+          operationId: 'listRefunds',
+          summary: 'List refunds, newest first, filtered by search attributes',
+          parameters: listParameters(),
+          responses: {
+            '200': { description: 'one page', content: json(ref('RefundList')) },
+            '400': errorResponse('invalid query parameter'),
+            ...COMMON_ERRORS,
+          },
+        },
+      },
+      '/v1/refunds/{id}': {
+        get: {
+          operationId: 'getRefund',
+          summary: "A refund's whole current state",
+          parameters: [refundIdParam],
+          responses: { '200': { description: 'the refund', content: json(ref('Refund')) }, ...COMMON_ERRORS, '404': errorResponse('no refund with this id') },
+        },
+      },
+      '/v1/refunds/{id}/approve': { post: actionOperation('approve', "Record SecPaid's admin review: approved") },
+      '/v1/refunds/{id}/reject': { post: actionOperation('reject', "Record SecPaid's admin review: rejected, with its reason") },
+      '/v1/refunds/{id}/cancel': { post: actionOperation('cancel', 'Cancel a refund not yet submitted') },
+      '/v1/refunds/{id}/resolve': { post: actionOperation('resolve', 'Settle a refund in needs_attention') },
+      '/healthz': {
+        get: { operationId: 'healthz', summary: 'Liveness', security: [], responses: { '200': { description: 'the process is up', content: json({ type: 'object' }) } } },
+      },
+      '/readyz': {
+        get: {
+          operationId: 'readyz',
+          summary: 'Readiness: Temporal is reachable',
+          security: [],
+          responses: { '200': { description: 'ready', content: json({ type: 'object' }) }, '503': errorResponse('Temporal is not reachable') },
+        },
+      },
+      '/openapi.json': {
+        get: { operationId: 'openapi', summary: 'This document', security: [], responses: { '200': { description: 'OpenAPI 3.1', content: json({ type: 'object' }) } } },
+      },
+    },
+    components: {
+      securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', description: 'Authorization: Bearer <REFUNDS_API_TOKEN>' } },
+      schemas: {
+        RefundRequest: createBodySchema(),
+        ApproveBody: inputSchema(ACTIONS.approve),
+        RejectBody: inputSchema(ACTIONS.reject),
+        CancelBody: inputSchema(ACTIONS.cancel),
+        ResolveBody: inputSchema(ACTIONS.resolve),
+        Refund: outputSchema(RefundSchema),
+        RefundRow: outputSchema(RefundRowSchema),
+        RefundList: outputSchema(RefundListSchema),
+        Error: outputSchema(ErrorSchema),
+      },
+    },
+  };
+}

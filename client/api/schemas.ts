@@ -1,0 +1,112 @@
+/**
+ * The HTTP API's own zod schemas (query string, operator action bodies, error and response
+ * shapes). The refund request itself is domain/refund.ts's RefundRequestSchema. The same schemas
+ * validate requests and generate the OpenAPI document (openapi.ts).
+ */
+import { z } from 'zod';
+import { PROVIDERS } from '../../domain/providers.js';
+import { PENDING_REASONS, REFUND_STATUSES } from '../../domain/status.js';
+import { RESOLUTIONS } from '../../workflows/messages.js';
+
+/** Same limits as the workflow's update validators (workflows/refund.ts), checked before anything is sent. */
+const operator = z.string().trim().min(1, 'operator must not be empty').max(200, 'operator is at most 200 characters');
+const shortNote = z.string().max(200, 'note is at most 200 characters');
+
+export const ApproveBodySchema = z.strictObject({ operator: operator.optional(), note: shortNote.optional() });
+export const CancelBodySchema = z.strictObject({ operator: operator.optional(), note: shortNote.optional() });
+export const RejectBodySchema = z
+  .strictObject({
+    reason: z.string({ error: 'reason is required' }).trim().min(1, 'reason must not be empty').max(500, 'reason is at most 500 characters'),
+    operator: operator.optional(),
+    note: shortNote.optional(),
+  });
+export const ResolveBodySchema = z
+  .strictObject({
+    status: z.enum(RESOLUTIONS, { error: `status must be one of ${RESOLUTIONS.join(', ')}` }),
+    note: z.string({ error: 'note is required' }).trim().min(1, 'note must not be empty').max(500, 'note is at most 500 characters'),
+    operator: operator.optional(),
+  });
+
+export const ACTIONS = {
+  approve: ApproveBodySchema,
+  reject: RejectBodySchema,
+  cancel: CancelBodySchema,
+  resolve: ResolveBodySchema,
+} as const;
+export type Action = keyof typeof ACTIONS;
+
+const isoDate = (name: string) =>
+  z.iso.datetime({ offset: true, error: `${name} must be an ISO 8601 date-time, for example 2026-01-31T00:00:00Z` });
+
+/** GET /v1/refunds query string. Unknown parameters are refused, so a typo is not a silent no-op. */
+export const ListQuerySchema = z.strictObject({
+  status: z.enum(REFUND_STATUSES, { error: `status must be one of ${REFUND_STATUSES.join(', ')}` }).optional(),
+  provider: z.enum(PROVIDERS, { error: `provider must be one of ${PROVIDERS.join(', ')}` }).optional(),
+  paymentId: z.string().min(1).max(64).optional(),
+  createdAfter: isoDate('createdAfter').optional(),
+  createdBefore: isoDate('createdBefore').optional(),
+  limit: z
+    .string()
+    .regex(/^\d+$/, 'limit must be a whole number from 1 to 1000')
+    .transform(Number)
+    .pipe(z.number().int().min(1, 'limit must be at least 1').max(1000, 'limit is at most 1000'))
+    .optional(),
+  pageToken: z.string().regex(/^[A-Za-z0-9_-]+$/, 'pageToken must be a nextPageToken from a previous page').max(4096).optional(),
+});
+
+export const ErrorSchema = z
+  .strictObject({
+    error: z.strictObject({
+      type: z.string().meta({ description: 'machine-readable kind, for example validation_error, not_found, idempotency_conflict' }),
+      message: z.string(),
+      fields: z.array(z.strictObject({ path: z.string(), message: z.string() })).optional(),
+    }),
+  });
+
+const Transition = z.looseObject({
+  at: z.string(),
+  status: z.enum(REFUND_STATUSES),
+  pendingReason: z.enum(PENDING_REASONS).optional(),
+  cause: z.string(),
+  providerCode: z.string().optional(),
+  providerMessage: z.string().optional(),
+});
+
+/** Documentation of domain/state.ts's RefundState (the shape every way in shows). */
+export const RefundSchema = z
+  .looseObject({
+    refundId: z.string(),
+    request: z.looseObject({}).meta({ description: 'the validated refund request (see RefundRequest)' }),
+    status: z.enum(REFUND_STATUSES),
+    pendingReason: z.enum(PENDING_REASONS).optional(),
+    since: z.string(),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+    transitions: z.array(Transition),
+    provider: z.looseObject({
+      refundId: z.string().optional(),
+      status: z.string().optional(),
+      code: z.string().optional(),
+      message: z.string().optional(),
+      amountMinor: z.number().int().optional(),
+    }),
+    submitAttempts: z.number().int(),
+    nextCheckAt: z.string().optional(),
+    attention: z.string().optional(),
+    resolvedBy: z.string().optional(),
+  });
+
+export const RefundRowSchema = z
+  .looseObject({
+    refundId: z.string(),
+    status: z.enum(REFUND_STATUSES).optional(),
+    provider: z.enum(PROVIDERS).optional(),
+    paymentId: z.string().optional(),
+    amountMinor: z.number().int().optional(),
+    currency: z.string().optional(),
+    createdAt: z.string().optional(),
+    closedAt: z.string().optional(),
+  });
+
+export const RefundListSchema = z
+  .strictObject({ data: z.array(RefundRowSchema), nextPageToken: z.string().nullable() });
