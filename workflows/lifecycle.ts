@@ -82,6 +82,7 @@ export class Lifecycle {
     else delete this.state.attention;
     if (extra.by?.operator) this.state.resolvedBy = extra.by.operator;
     if (isFinalStatus(status) || status === 'needs_attention') delete this.state.nextCheckAt;
+    if (isFinalStatus(status)) delete this.state.polling; // nothing is polled after a final status (operator actions included)
     this.refreshDetails();
   }
 

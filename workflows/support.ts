@@ -77,6 +77,7 @@ export async function untilFinal<T>(life: Lifecycle, fn: () => Promise<T>): Prom
 
 /** Mark the refund as polled on `schedule` (clients compute the next check from it). */
 export function startPolling(life: Lifecycle, schedule: PollSchedule, what: string): void {
+  if (life.isFinal) return; // an operator settled the refund while the submission was in flight
   life.state.polling = { since: new Date().toISOString(), schedule, what };
   life.refreshDetails();
 }
