@@ -1,0 +1,128 @@
+/**
+ * Human-readable output: the refund state, transitions and the list table. Money is always
+ * rendered exactly from minor units (domain/money.ts), never through floating point.
+ */
+import { formatMoney, isCurrencyCode } from '../../domain/money.js';
+import { PROVIDER_NAMES } from '../../domain/providers.js';
+import { paymentKey, requestedAmount } from '../../domain/refund.js';
+import type { RefundState, Transition } from '../../domain/state.js';
+import { PENDING_REASONS, REFUND_STATUSES } from '../../domain/status.js';
+import type { RefundSummaryRow } from '../refunds-client.js';
+
+/** "2026-05-04 10:00:03Z": ISO UTC, second precision, easy to read and to sort. */
+export function time(iso: string | undefined): string {
+  if (!iso) return '-';
+  return iso.replace('T', ' ').replace(/\.\d+Z$/, 'Z');
+}
+
+export function money(amountMinor: number | undefined, currency: string | undefined): string {
+  if (amountMinor === undefined || currency === undefined) return '-';
+  return isCurrencyCode(currency) ? formatMoney({ amountMinor, currency }) : `${currency} ${amountMinor} (minor units)`;
+}
+
+export function statusText(status: string, pendingReason?: string): string {
+  return pendingReason && status === 'pending' ? `${status} (${pendingReason})` : status;
+}
+
+/** Columns padded to the widest cell, two spaces apart, no trailing blanks. */
+export function table(header: string[], rows: string[][]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] ?? 0)))
+      .join('  ')
+      .trimEnd();
+  return [line(header), ...rows.map(line)].join('\n');
+}
+
+export function amountText(state: RefundState): string {
+  const req = state.request;
+  if (req.amount !== 'full') return money(req.amount, req.currency);
+  const known = requestedAmount(req);
+  return known === undefined ? `full amount (${req.currency})` : `full amount, ${money(known, req.currency)}`;
+}
+
+function providerCodes(t: { providerCode?: string; providerMessage?: string }): string {
+  return [t.providerCode, t.providerMessage].filter(Boolean).join(' ');
+}
+
+/** Wide enough for every status text ("pending (awaiting_admin_review)"), so watch lines align. */
+const STATUS_WIDTH = Math.max(...REFUND_STATUSES.map((s) => s.length), ...PENDING_REASONS.map((r) => statusText('pending', r).length));
+
+/** One transition on one line (watch, operator actions). */
+export function transitionLine(t: Transition): string {
+  const codes = providerCodes(t);
+  return `${time(t.at)}  ${statusText(t.status, t.pendingReason).padEnd(STATUS_WIDTH)}  ${t.cause}${codes ? `  [provider: ${codes}]` : ''}`;
+}
+
+export function transitionsTable(transitions: Transition[]): string {
+  return table(
+    ['TIME', 'STATUS', 'CAUSE', 'PROVIDER CODE/MESSAGE'],
+    transitions.map((t) => [time(t.at), statusText(t.status, t.pendingReason), t.cause, providerCodes(t) || '-']),
+  );
+}
+
+/** The banner a refund in needs_attention gets, wherever it is shown. */
+export function attentionBanner(state: RefundState): string {
+  return [
+    `!!! NEEDS ATTENTION: ${state.attention ?? 'a person must settle this refund'}`,
+    `!!! settle it with: refunds resolve ${state.refundId} --status <outcome> --note "<what you established>"`,
+  ].join('\n');
+}
+
+/** `refunds show`: the whole state. */
+export function showState(state: RefundState): string {
+  const req = state.request;
+  const p = state.provider;
+  const rows: [string, string][] = [
+    ['Refund', state.refundId],
+    ['Status', statusText(state.status, state.pendingReason)],
+    ['Since', time(state.since)],
+  ];
+  if (state.nextCheckAt) rows.push(['Next check', time(state.nextCheckAt)]);
+  if (state.polling) rows.push(['Checking', `${state.polling.what} (since ${time(state.polling.since)})`]);
+  rows.push(
+    ['Provider', `${PROVIDER_NAMES[req.provider]} (${req.provider})`],
+    ['Payment', `${paymentKey(req)}${req.provider === 'openpayd' ? ` (reference ${req.payment.referenceNo})` : ''}${req.provider === 'linkmoney' && req.payment.settledAt ? ` (settled ${time(req.payment.settledAt)})` : ''}`],
+    ['Amount', amountText(state)],
+  );
+  if (req.originalAmount !== undefined) rows.push(['Original', money(req.originalAmount, req.currency)]);
+  rows.push(['Key', req.idempotencyKey]);
+  if (req.reason) rows.push(['Reason', req.reason]);
+  if (req.metadata && Object.keys(req.metadata).length > 0) {
+    rows.push(['Metadata', Object.entries(req.metadata).map(([k, v]) => `${k}=${v}`).join(', ')]);
+  }
+  rows.push(['Created', time(state.createdAt)], ['Updated', time(state.updatedAt)], ['Submissions', String(state.submitAttempts)]);
+  const answer = [
+    p.refundId ? `refund ${p.refundId}` : '',
+    p.status ? `status ${p.status}` : '',
+    p.code ? `code ${p.code}` : '',
+    p.message ? `message "${p.message}"` : '',
+    p.amountMinor !== undefined ? `refunded ${money(p.amountMinor, req.currency)}` : '',
+  ].filter(Boolean);
+  rows.push(['Provider says', answer.length ? answer.join(', ') : '-']);
+  if (state.resolvedBy) rows.push(['Resolved by', state.resolvedBy]);
+  if (state.attention && state.status !== 'needs_attention') rows.push(['Attention', state.attention]);
+  const width = Math.max(...rows.map(([k]) => k.length)) + 2;
+  return [
+    ...(state.status === 'needs_attention' ? [attentionBanner(state), ''] : []),
+    ...rows.map(([k, v]) => `${k.padEnd(width)}${v}`),
+    '',
+    transitionsTable(state.transitions),
+  ].join('\n');
+}
+
+/** `refunds list`: one row per refund. */
+export function listTable(rows: RefundSummaryRow[]): string {
+  return table(
+    ['ID', 'STATUS', 'PROVIDER', 'PAYMENT', 'AMOUNT', 'CREATED'],
+    rows.map((r) => [
+      r.refundId,
+      r.status ?? '-',
+      r.provider ?? '-',
+      r.paymentId ?? '-',
+      r.amountMinor === undefined ? (r.currency ? `full (${r.currency})` : '-') : money(r.amountMinor, r.currency),
+      time(r.createdAt),
+    ]),
+  );
+}

@@ -1,0 +1,112 @@
+/**
+ * Usage text and the flags each command accepts (parseArgs is given the union; a flag outside
+ * its command's set is a usage error).
+ */
+import type { ParseArgsConfig } from 'node:util';
+
+export const GLOBAL_FLAGS = ['json', 'help', 'address', 'namespace', 'task-queue'] as const;
+
+export const OPTIONS = {
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+  address: { type: 'string' },
+  namespace: { type: 'string' },
+  'task-queue': { type: 'string' },
+  // create
+  provider: { type: 'string' },
+  amount: { type: 'string' },
+  'amount-decimal': { type: 'string' },
+  currency: { type: 'string' },
+  key: { type: 'string' },
+  'pay-id': { type: 'string' },
+  'payment-id': { type: 'string' },
+  'settled-at': { type: 'string' },
+  'transaction-id': { type: 'string' },
+  'reference-no': { type: 'string' },
+  'original-amount': { type: 'string' },
+  reason: { type: 'string' },
+  metadata: { type: 'string', multiple: true },
+  'json-body': { type: 'string' },
+  file: { type: 'string' },
+  // list
+  status: { type: 'string' },
+  limit: { type: 'string' },
+  'page-token': { type: 'string' },
+  // actions
+  operator: { type: 'string' },
+  note: { type: 'string' },
+} as const satisfies NonNullable<ParseArgsConfig['options']>;
+
+export type FlagName = keyof typeof OPTIONS;
+
+interface CommandSpec {
+  /** Positional arguments (names, for usage errors). */
+  args: string[];
+  flags: FlagName[];
+  usage: string;
+}
+
+export const COMMANDS: Record<string, CommandSpec> = {
+  create: {
+    args: [],
+    flags: ['provider', 'amount', 'amount-decimal', 'currency', 'key', 'pay-id', 'payment-id', 'settled-at', 'transaction-id', 'reference-no', 'original-amount', 'reason', 'metadata', 'json-body', 'file'],
+    usage: `refunds create --provider P --key KEY --currency C (--amount MINOR|full | --amount-decimal D)
+               (--pay-id N | --payment-id ID [--settled-at ISO] | --transaction-id T --reference-no R)
+               [--original-amount MINOR] [--reason TEXT] [--metadata k=v ...]
+refunds create --json-body '{...}' | --file request.json   (flags given as well override the body)
+  Start a refund (or find the one KEY already started). Amounts are integer minor units
+  (2500 = 25.00); --amount-decimal 25.00 converts exactly. Providers and payment flags:
+    secpaid     --pay-id N                          EUR
+    linkmoney   --payment-id ID [--settled-at ISO]  USD
+    openpayd    --transaction-id T --reference-no R EUR, USD, GBP, CHF
+    reservepay  --payment-id ID                     THB`,
+  },
+  show: { args: ['ID'], flags: [], usage: 'refunds show ID\n  The whole state: status, why pending, next check, provider answers, every transition.' },
+  list: {
+    args: [],
+    flags: ['status', 'provider', 'payment-id', 'limit', 'page-token'],
+    usage: 'refunds list [--status S] [--provider P] [--payment-id ID] [--limit N] [--page-token T]\n  Newest first, N per page (default 50); prints the token of the next page.',
+  },
+  watch: {
+    args: ['ID'],
+    flags: [],
+    usage: 'refunds watch ID\n  Print each transition as it happens until the refund is final (exit 0 approved/authorized,\n  1 rejected/failed/canceled); needs_attention is shown and watching goes on.',
+  },
+  approve: { args: ['ID'], flags: ['operator', 'note'], usage: "refunds approve ID [--operator O] [--note N]\n  Record SecPaid's admin review: approved." },
+  reject: { args: ['ID'], flags: ['reason', 'operator'], usage: "refunds reject ID --reason R [--operator O]\n  Record SecPaid's admin review: rejected, with the reason from SecPaid's dashboard." },
+  cancel: { args: ['ID'], flags: ['note', 'operator'], usage: 'refunds cancel ID [--note N] [--operator O]\n  Cancel a refund not yet submitted to its provider.' },
+  resolve: {
+    args: ['ID'],
+    flags: ['status', 'note', 'operator'],
+    usage: 'refunds resolve ID --status approved|authorized|rejected|failed|canceled --note N [--operator O]\n  Settle a needs_attention refund with the outcome a person established.',
+  },
+  help: { args: [], flags: [], usage: 'refunds help [COMMAND]' },
+};
+
+export const USAGE = `refunds: operate refunds on Temporal
+
+usage: refunds <command> [arguments] [--json] [--address HOST:PORT] [--namespace NS] [--task-queue Q]
+
+commands:
+${Object.entries(COMMANDS)
+  .filter(([name]) => name !== 'help')
+  .map(([, spec]) => spec.usage.replace(/^/gm, '  '))
+  .join('\n\n')}
+
+  refunds help [COMMAND]
+
+global options:
+  --json                 print one JSON document on stdout (errors too: {"error": {...}})
+  --address HOST:PORT    Temporal frontend (default $TEMPORAL_ADDRESS or localhost:7233)
+  --namespace NS         default $TEMPORAL_NAMESPACE or "default"
+  --task-queue Q         where new refunds run (default $TEMPORAL_TASK_QUEUE or "refunds")
+  TLS / API key come from TEMPORAL_TLS*, TEMPORAL_API_KEY; REFUNDS_DEBUG=1 prints stack traces.
+
+exit codes: 0 ok, 1 refund ended badly (watch) or other failure, 2 usage or invalid request,
+            3 action refused by the refund, 4 refund not found, 5 idempotency-key conflict
+`;
+
+export function commandUsage(command: string | undefined): string {
+  const spec = command ? COMMANDS[command] : undefined;
+  return spec ? `usage: ${spec.usage}\n\nrun \`refunds --help\` for every command and global option\n` : USAGE;
+}
