@@ -102,6 +102,11 @@ export interface ProviderFailureDetails {
   requestId: string | null;
   retryAfterMs: number | null;
   mayHaveReachedProvider: boolean;
+  /**
+   * For an ambiguous submission: how long the workflow should let a request that may still be
+   * in flight land at the provider before looking it up (a few times the HTTP timeout).
+   */
+  settleAfterMs?: number;
 }
 
 /**
@@ -112,7 +117,12 @@ export interface ProviderFailureDetails {
  */
 export type ProviderOperation = 'submit' | 'read';
 
-export function toActivityFailure(err: ProviderError, operation: ProviderOperation): ApplicationFailure {
+export interface FailureOptions {
+  /** The HTTP timeout in force: an ambiguous submission is looked up after a few of these. */
+  requestTimeoutMs?: number;
+}
+
+export function toActivityFailure(err: ProviderError, operation: ProviderOperation, opts: FailureOptions = {}): ApplicationFailure {
   const details: ProviderFailureDetails = {
     provider: err.provider,
     kind: err.kind,
@@ -124,6 +134,7 @@ export function toActivityFailure(err: ProviderError, operation: ProviderOperati
     mayHaveReachedProvider: err.mayHaveReachedProvider,
   };
   const ambiguous = operation === 'submit' && err.kind === 'transient' && err.mayHaveReachedProvider;
+  if (ambiguous && opts.requestTimeoutMs !== undefined) details.settleAfterMs = 4 * opts.requestTimeoutMs;
   return ApplicationFailure.create({
     type: ambiguous ? AMBIGUOUS_FAILURE_TYPE : FAILURE_TYPES[err.kind],
     message: ambiguous ? `${err.message} (outcome unknown: the request may have reached ${err.provider})` : err.message,
@@ -144,8 +155,8 @@ export class InvalidInputError extends Error {
  * surely did not reach the provider; anything else (cancellation, ApplicationFailure, bugs) is
  * rethrown unchanged.
  */
-export function toActivityError(err: unknown, provider: Provider, operation: ProviderOperation): unknown {
-  if (err instanceof ProviderError) return toActivityFailure(err, operation);
+export function toActivityError(err: unknown, provider: Provider, operation: ProviderOperation, opts: FailureOptions = {}): unknown {
+  if (err instanceof ProviderError) return toActivityFailure(err, operation, opts);
   if (err instanceof MoneyError || err instanceof InvalidInputError) {
     return toActivityFailure(
       new ProviderError({

@@ -8,9 +8,12 @@
  * 'ProviderAmbiguous').
  */
 import type { Provider } from '../domain/providers.js';
+import { createCallbackActivities } from './callbacks.js';
 import type { CallContext } from './context.js';
 import { stillPending, toActivityError, type ProviderOperation } from './errors.js';
 import { currentCancellationSignal, currentLogger } from './log.js';
+import { recordProviderCall } from './metrics.js';
+import { SlidingWindowLimiter } from './rate-limit.js';
 import * as linkmoney from './linkmoney/client.js';
 import * as openpayd from './openpayd/client.js';
 import * as reservepay from './reservepay/client.js';
@@ -52,6 +55,7 @@ export type { ProviderFailureDetails, ProviderFailureType } from './errors.js';
 
 export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 export const DEFAULT_LINKMONEY_STATUS_PATH = '/v1/transactions/{paymentId}';
+export const DEFAULT_SECPAID_REQUESTS_PER_MINUTE = 50;
 
 export function createActivities(deps: ActivityDeps) {
   const { config } = deps;
@@ -59,6 +63,10 @@ export function createActivities(deps: ActivityDeps) {
   const linkmoneyConfig = { ...config.linkmoney, statusPath: config.linkmoney.statusPath || DEFAULT_LINKMONEY_STATUS_PATH };
   // One token cache per worker (per createActivities call), never module state.
   const linkmoneyTokens = new linkmoney.LinkMoneyTokenCache(linkmoneyConfig);
+  // SecPaid refuses more than 60 requests a minute: the worker keeps under its own budget.
+  const limiters: Partial<Record<Provider, SlidingWindowLimiter>> = {
+    secpaid: new SlidingWindowLimiter('secpaid', config.secpaid.requestsPerMinute ?? DEFAULT_SECPAID_REQUESTS_PER_MINUTE),
+  };
 
   function callContext(): CallContext {
     return {
@@ -72,16 +80,28 @@ export function createActivities(deps: ActivityDeps) {
 
   async function edge<T>(provider: Provider, operation: ProviderOperation, fn: (ctx: CallContext) => Promise<T>): Promise<T> {
     const ctx = callContext();
+    const started = performance.now();
     try {
-      return await fn(ctx);
+      // Wait in line for a slot for up to 20 s; past that the call fails as rate-limited, not sent.
+      await limiters[provider]?.acquire(20_000);
+      const result = await fn(ctx);
+      recordProviderCall(provider, operation, performance.now() - started);
+      return result;
     } catch (err) {
-      const failure = toActivityError(err, provider, operation);
-      if (failure !== err) ctx.log.warn(`${provider} ${operation} failed`, { error: String((failure as Error).message) });
+      const failure = toActivityError(err, provider, operation, { requestTimeoutMs: ctx.timeoutMs });
+      recordProviderCall(provider, operation, performance.now() - started, { original: err, failure });
+      if (failure !== err) ctx.log.warn(`${provider} ${operation} failed`, { provider, error: String((failure as Error).message) });
       throw failure;
     }
   }
 
   return {
+    ...createCallbackActivities({
+      dispatcher: deps.dispatcher,
+      ...(deps.callbackSecret ? { secret: deps.callbackSecret } : {}),
+      timeoutMs: config.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
+      now,
+    }),
     async secpaidSubmitRefund(input: SecpaidSubmitRefundInput): Promise<SecpaidSubmitRefundResult> {
       return edge('secpaid', 'submit', (ctx) => secpaid.submitRefund(config.secpaid, ctx, input));
     },

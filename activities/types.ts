@@ -13,7 +13,12 @@ import type { AdapterLogger } from './log.js';
 
 export interface ProviderConfig {
   /** e.g. https://app.secpaid.com/api/v2 */
-  secpaid: { baseUrl: string; token: Secret };
+  secpaid: {
+    baseUrl: string;
+    token: Secret;
+    /** The worker's budget of SecPaid requests in any sliding minute (SecPaid allows 60). Default 50. */
+    requestsPerMinute?: number;
+  };
   /** e.g. https://api.link.money */
   linkmoney: {
     baseUrl: string;
@@ -39,6 +44,8 @@ export interface ActivityDeps {
   /** Used outside an activity context (inside one, Context.current().log is used). */
   log?: AdapterLogger;
   now?: () => Date;
+  /** HMAC key of completion callbacks (REFUNDS_CALLBACK_SECRET); callbacks fail without it. */
+  callbackSecret?: Secret;
 }
 
 // ---------------------------------------------------------------------------------------------

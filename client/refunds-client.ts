@@ -10,7 +10,8 @@ import {
   WorkflowUpdateFailedError,
   type WorkflowHandle,
 } from '@temporalio/client';
-import { ApplicationFailure, WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
+import { ApplicationFailure, WorkflowIdConflictPolicy, WorkflowIdReusePolicy, type DataConverter } from '@temporalio/common';
+import { dataConverter } from '../codec/data-converter.js';
 import { nextCheckAfter } from '../domain/schedule.js';
 import { paymentKey, parseRefundRequest, refundIdFor, refundSummary, requestedAmount, type RefundRequest } from '../domain/refund.js';
 import type { OperatorInput, RefundState } from '../domain/state.js';
@@ -106,13 +107,14 @@ export class RefundsClient {
   ) {}
 
   /** Connect from the environment (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TLS / API key). */
-  static async connect(config: TemporalConfig = loadTemporalConfig()): Promise<RefundsClient> {
+  static async connect(config: TemporalConfig = loadTemporalConfig(), converter: DataConverter | undefined = dataConverter()): Promise<RefundsClient> {
     const connection = await Connection.connect({
       address: config.address,
       ...(config.tls ? { tls: config.tls } : {}),
       ...(config.apiKey ? { apiKey: config.apiKey.reveal() } : {}),
     });
-    return new RefundsClient(new Client({ connection, namespace: config.namespace }), config.taskQueue);
+    // REFUNDS_ENCRYPTION_KEYS set: payloads encrypted like the worker's (codec/data-converter.ts).
+    return new RefundsClient(new Client({ connection, namespace: config.namespace, ...(converter ? { dataConverter: converter } : {}) }), config.taskQueue);
   }
 
   async close(): Promise<void> {

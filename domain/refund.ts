@@ -54,6 +54,11 @@ const common = {
   /** The original payment's amount, when known: bounds the sum of refunds. */
   originalAmount: MinorUnits.optional(),
   reason: z.string().max(500, 'reason is at most 500 characters').optional(),
+  /** Each status change is POSTed here, signed (docs/callbacks.md). */
+  callbackUrl: z
+    .url({ protocol: /^https?$/, error: 'callbackUrl must be an http(s) URL' })
+    .max(2048, 'callbackUrl is at most 2048 characters')
+    .optional(),
   metadata: z
     .record(z.string().max(40), z.string().max(500))
     .refine((m) => Object.keys(m).length <= 20, 'metadata has at most 20 keys')

@@ -41,6 +41,10 @@ export interface RefundState {
   provider: ProviderOutcome;
   /** Submissions sent to the provider (1 normally; more after an ambiguous answer). */
   submitAttempts: number;
+  /** Submissions whose answer was lost (timeout, reset, 5xx): each was settled by a look-up. */
+  lostAnswers?: number;
+  /** Submissions refused before reaching the provider (connection refused, 429) and retried. */
+  unsentRetries?: number;
   /** While the workflow polls the provider: since when and on which schedule. */
   polling?: { since: string; schedule: PollSchedule; what: string };
   /** When the next provider check is expected (ISO), while waiting: set for timers, computed from `polling` by clients. */
@@ -49,6 +53,20 @@ export interface RefundState {
   attention?: string;
   /** Who acted, for operator actions. */
   resolvedBy?: string;
+  /** Deliveries of status changes to request.callbackUrl, in order. */
+  callbacks?: CallbackDelivery[];
+}
+
+/** One status change's delivery to the refund's callbackUrl. */
+export interface CallbackDelivery {
+  eventId: string;
+  status: RefundStatus;
+  state: 'pending' | 'delivered' | 'failed';
+  /** Attempts made, once known (the delivering activity retries on its own). */
+  attempts?: number;
+  httpStatus?: number;
+  deliveredAt?: string;
+  error?: string;
 }
 
 export interface OperatorInput {

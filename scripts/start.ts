@@ -12,6 +12,9 @@
 import type { ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { credentialsFromEnv, resolveCredentials } from '../sandbox/credentials.js';
+import { loadCodecServerConfig } from '../codec/config.js';
+import { localKeyEntries } from '../codec/keys.js';
+import { startCodecServer } from '../codec/server.js';
 import { ConfigError, loadProviderConfig, loadTemporalConfig } from '../worker/config.js';
 import { startDevServer, type DevServer } from './dev-server.js';
 import { isPortOpen, spawnChild, stopChild, waitFor } from './processes.js';
@@ -57,9 +60,29 @@ async function shutdown(code: number): Promise<never> {
   process.exit(code);
 }
 
+/**
+ * The codec server for the Web UI, in this process. The UI dev server cannot send a token, so
+ * without REFUNDS_CODEC_TOKEN it runs with auth off on loopback (local runs only).
+ */
+async function startLocalCodecServer(): Promise<{ url: string; auth: string }> {
+  const uiPort = Number(env.TEMPORAL_UI_PORT ?? 8233);
+  const codecEnv = {
+    REFUNDS_CODEC_AUTH: env.REFUNDS_CODEC_TOKEN ? 'on' : 'off',
+    REFUNDS_CODEC_ORIGINS: `http://localhost:${uiPort},http://127.0.0.1:${uiPort}`,
+    ...env,
+  };
+  const config = loadCodecServerConfig(codecEnv);
+  if (await isPortOpen(config.port)) throw new ConfigError(`port ${config.port} is already in use; set REFUNDS_CODEC_PORT`);
+  const server = await startCodecServer(config);
+  return { url: server.url, auth: config.token === false ? 'off, loopback only' : 'bearer $REFUNDS_CODEC_TOKEN' };
+}
+
 async function main(): Promise<void> {
   process.on('SIGINT', () => void shutdown(0));
   process.on('SIGTERM', () => void shutdown(0));
+  // 0. Payload encryption (README "Operations"): REFUNDS_ENCRYPTION_KEYS, or REFUNDS_ENCRYPTION=on for a local key in the data folder.
+  if (!env.REFUNDS_ENCRYPTION_KEYS && env.REFUNDS_ENCRYPTION === 'on') env.REFUNDS_ENCRYPTION_KEYS = localKeyEntries(join(dataDir, 'encryption-keys'));
+  const codecEndpoint = env.REFUNDS_ENCRYPTION_KEYS ? await startLocalCodecServer() : undefined;
   const workerEnv: NodeJS.ProcessEnv = { ...env };
   const lines: string[] = [];
   const apiPort = Number(env.REFUNDS_API_PORT || 8080);
@@ -74,7 +97,7 @@ async function main(): Promise<void> {
       if (await isPortOpen(p)) throw new ConfigError(`port ${p} is already in use (another npm start?); set TEMPORAL_PORT / TEMPORAL_UI_PORT`);
     }
     console.log(`start: Temporal dev server (data in ${dataDir}) ...`);
-    devServer = await startDevServer({ dbFile: join(dataDir, 'temporal.db'), port, uiPort, namespace: env.TEMPORAL_NAMESPACE || 'default', logLevel: 'error' });
+    devServer = await startDevServer({ dbFile: join(dataDir, 'temporal.db'), port, uiPort, namespace: env.TEMPORAL_NAMESPACE || 'default', logLevel: 'error', ...(codecEndpoint ? { extraArgs: ['--ui-codec-endpoint', codecEndpoint.url] } : {}) });
     await waitFor('Temporal Web UI', async () => (await fetch(devServer!.uiUrl!)).ok, { timeoutMs: 30_000 });
     workerEnv.TEMPORAL_ADDRESS = devServer.address;
     lines.push(`Temporal Web UI     ${devServer.uiUrl}`, `Temporal frontend   ${devServer.address}  (namespace ${devServer.namespace}, SQLite ${join(dataDir, 'temporal.db')})`);
@@ -111,6 +134,10 @@ async function main(): Promise<void> {
   // 3. Worker.
   // The SDK logs the workflow bundle's build at INFO: keep `npm start` quiet unless asked.
   workerEnv.LOG_LEVEL ??= 'WARN';
+  workerEnv.LOG_FORMAT ??= 'pretty'; // JSON lines are for production log shippers
+  env.LOG_FORMAT ??= 'pretty'; // the API too
+  // Callbacks are signed; a local run gets a fixed development key unless one is given.
+  workerEnv.REFUNDS_CALLBACK_SECRET ||= 'dev-callback-secret-local-only';
   await whenReady(tsx('worker/main.ts', workerEnv, true), 'worker');
   lines.push(`Refund worker       task queue "${temporal.taskQueue}"`);
 
@@ -120,6 +147,7 @@ async function main(): Promise<void> {
   const apiEnv: NodeJS.ProcessEnv = { ...env, TEMPORAL_ADDRESS: temporal.address, REFUNDS_API_PORT: String(apiPort), REFUNDS_API_HOST: apiHost, REFUNDS_API_TOKEN: apiToken };
   await whenReady(tsx('client/api/main.ts', apiEnv, true), 'HTTP API');
   lines.push(`HTTP API            http://${apiHost}:${apiPort}  (Bearer ${env.REFUNDS_API_TOKEN ? '$REFUNDS_API_TOKEN' : 'dev-token'})`);
+  if (codecEndpoint) lines.push(`Codec server        ${codecEndpoint.url}  (payloads AES-256-GCM encrypted; auth ${codecEndpoint.auth})`);
   if (!env.REFUNDS_API_TOKEN) lines.push('                    REFUNDS_API_TOKEN is not set: the API accepts "dev-token" (local use only)');
 
   const width = Math.max(...lines.map((l) => l.length)) + 4;

@@ -110,7 +110,11 @@ export function loadProviderConfig(env: Env = process.env): ProviderConfig {
   const secret = (name: string) => new Secret(required(env, name, nonEmpty));
   const openpaydKey = required(env, 'OPENPAYD_API_KEY', z.string().length(32, 'must be 32 characters'));
   return {
-    secpaid: { baseUrl: url('SECPAID_BASE_URL'), token: secret('SECPAID_TOKEN') },
+    secpaid: {
+      baseUrl: url('SECPAID_BASE_URL'),
+      token: secret('SECPAID_TOKEN'),
+      requestsPerMinute: read(env, 'SECPAID_REQUESTS_PER_MINUTE', z.coerce.number().int().min(1).max(60), '50')!,
+    },
     linkmoney: {
       baseUrl: url('LINKMONEY_BASE_URL'),
       clientId: required(env, 'LINKMONEY_CLIENT_ID', nonEmpty),
@@ -131,6 +135,12 @@ export function loadProviderConfig(env: Env = process.env): ProviderConfig {
     },
     requestTimeoutMs: read(env, 'PROVIDER_TIMEOUT_MS', positiveInt, '15000')!,
   };
+}
+
+/** HMAC key that signs completion callbacks; unset = refunds that ask for callbacks get them marked failed. */
+export function loadCallbackSecret(env: Env = process.env): Secret | undefined {
+  const value = read(env, 'REFUNDS_CALLBACK_SECRET', z.string().min(16, 'must be at least 16 characters'));
+  return value === undefined ? undefined : new Secret(value);
 }
 
 export interface WorkerTuning {

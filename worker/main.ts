@@ -4,8 +4,9 @@
  * When started by `npm start` it reports readiness over IPC.
  */
 import { Connection } from '@temporalio/client';
-import { Runtime, DefaultLogger } from '@temporalio/worker';
-import { ConfigError, loadProviderConfig, loadTemporalConfig, loadWorkerTuning } from './config.js';
+import { dataConverter } from '../codec/data-converter.js';
+import { createLogger, installWorkerRuntime, metricsBindAddress, providerSecrets } from '../ops/runtime.js';
+import { ConfigError, loadCallbackSecret, loadProviderConfig, loadTemporalConfig, loadWorkerTuning } from './config.js';
 import { ensureSearchAttributes } from './search-attributes.js';
 import { connectWorker, createRefundWorker } from './worker.js';
 
@@ -13,7 +14,12 @@ async function main(): Promise<void> {
   const temporal = loadTemporalConfig();
   const providers = loadProviderConfig();
   const tuning = loadWorkerTuning();
-  Runtime.install({ logger: new DefaultLogger((process.env.LOG_LEVEL as 'INFO' | undefined) ?? 'INFO'), shutdownSignals: ['SIGINT', 'SIGTERM'] });
+  const callbackSecret = loadCallbackSecret();
+  const converter = dataConverter(); // REFUNDS_ENCRYPTION_KEYS: fails here, naming the variable
+  const metrics = metricsBindAddress();
+  // JSON lines (LOG_FORMAT=pretty for humans), credentials and card/bank data redacted.
+  const logger = createLogger(process.env, { secrets: [...providerSecrets(providers), ...(callbackSecret ? [callbackSecret.reveal()] : [])], base: { service: 'worker' } });
+  installWorkerRuntime({ logger, metrics });
 
   const client = await Connection.connect({
     address: temporal.address,
@@ -25,9 +31,10 @@ async function main(): Promise<void> {
   await client.close();
 
   const connection = await connectWorker(temporal);
-  const { worker, close } = await createRefundWorker({ connection, temporal, providers, tuning });
+  const { worker, close } = await createRefundWorker({ connection, temporal, providers, tuning, ...(callbackSecret ? { callbackSecret } : {}), ...(converter ? { dataConverter: converter } : {}) });
   const run = worker.run();
   console.log(`worker: polling task queue "${temporal.taskQueue}" in namespace "${temporal.namespace}" at ${temporal.address}`);
+  logger.info('worker started', { taskQueue: temporal.taskQueue, namespace: temporal.namespace, encryption: converter ? 'on' : 'off', metrics: metrics ? `http://${metrics}/metrics` : 'off' });
   process.send?.({ type: 'ready' });
   // When the parent (npm start) goes away without stopping us, stop too: no orphans.
   process.on('disconnect', () => {

@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from '../activities/index.js';
 import { createDispatcher } from '../activities/http.js';
+import type { Secret } from '../activities/secret.js';
 import type { ProviderConfig } from '../activities/types.js';
 import type { TemporalConfig, WorkerTuning } from './config.js';
 
@@ -23,22 +24,27 @@ export interface RefundWorkerOptions {
   connection: NativeConnection;
   temporal: Pick<TemporalConfig, 'namespace' | 'taskQueue'>;
   providers: ProviderConfig;
+  /** Signs completion callbacks (REFUNDS_CALLBACK_SECRET). */
+  callbackSecret?: Secret;
   tuning?: Partial<WorkerTuning>;
   /** Pre-built bundle (tests build it once per file). */
   workflowBundle?: WorkerOptions['workflowBundle'];
   /** Extra options (for example a shorter shutdown grace time in tests). */
   extra?: Partial<WorkerOptions>;
+  /** Payload encryption (codec/data-converter.ts dataConverter(); the same as the clients'). */
+  dataConverter?: WorkerOptions['dataConverter'];
 }
 
 export async function createRefundWorker(opts: RefundWorkerOptions): Promise<{ worker: Worker; close(): Promise<void> }> {
   const dispatcher = createDispatcher({ timeoutMs: opts.providers.requestTimeoutMs ?? 15_000 });
-  const activities = createActivities({ config: opts.providers, dispatcher });
+  const activities = createActivities({ config: opts.providers, dispatcher, ...(opts.callbackSecret ? { callbackSecret: opts.callbackSecret } : {}) });
   const worker = await Worker.create({
     connection: opts.connection,
     namespace: opts.temporal.namespace,
     taskQueue: opts.temporal.taskQueue,
     ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
     activities,
+    ...(opts.dataConverter ? { dataConverter: opts.dataConverter } : {}),
     ...opts.tuning,
     ...opts.extra,
   });

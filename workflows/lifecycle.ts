@@ -7,6 +7,7 @@ import { PROVIDER_NAMES } from '../domain/providers.js';
 import type { RefundRequest } from '../domain/refund.js';
 import type { OperatorInput, ProviderOutcome, RefundState, Transition } from '../domain/state.js';
 import { isFinalStatus, type PendingReason, type RefundStatus } from '../domain/status.js';
+import { recordStatusChange } from './metrics.js';
 import { RefundProviderKey, RefundStatusKey } from './search-attributes.js';
 
 const REASON_TEXT: Record<PendingReason, string> = {
@@ -18,6 +19,8 @@ const REASON_TEXT: Record<PendingReason, string> = {
 
 export class Lifecycle {
   readonly state: RefundState;
+  /** Called after every change of status (not of pending reason), with the previous status. */
+  onStatusChange?: (transition: Transition, previous: RefundStatus) => void;
   /**
    * The client starts every refund with its search attributes (RefundStatus, RefundProvider, ...);
    * the workflow keeps RefundStatus current. A refund started without them (the time-skipping
@@ -63,7 +66,8 @@ export class Lifecycle {
     const now = this.now();
     const pendingReason = status === 'pending' ? extra.pendingReason : undefined;
     if (extra.provider) this.state.provider = { ...this.state.provider, ...extra.provider };
-    const statusChanged = status !== this.state.status;
+    const previous = this.state.status;
+    const statusChanged = status !== previous;
     const changed = statusChanged || pendingReason !== this.state.pendingReason;
     this.state.updatedAt = now;
     if (changed) {
@@ -84,6 +88,8 @@ export class Lifecycle {
     if (isFinalStatus(status) || status === 'needs_attention') delete this.state.nextCheckAt;
     if (isFinalStatus(status)) delete this.state.polling; // nothing is polled after a final status (operator actions included)
     this.refreshDetails();
+    if (statusChanged) this.onStatusChange?.(this.state.transitions.at(-1)!, previous);
+    if (statusChanged) recordStatusChange(this.state, previous, status);
   }
 
   countSubmission(): void {

@@ -8,6 +8,7 @@ import { ApplicationFailure, allHandlersFinished, condition, setHandler, workflo
 import { PROVIDER_NAMES } from '../domain/providers.js';
 import { parseRefundRequest, RefundRequestError, type RefundRequest } from '../domain/refund.js';
 import type { RefundState } from '../domain/state.js';
+import { CallbackOutbox } from './callbacks.js';
 import { Lifecycle } from './lifecycle.js';
 import {
   approveRefundUpdate,
@@ -132,6 +133,8 @@ export async function refundWorkflow(input: RefundWorkflowInput): Promise<Refund
   }
   const life = new Lifecycle(workflowInfo().workflowId, request, new Date().toISOString());
   installHandlers(life);
+  const outbox = request.callbackUrl ? new CallbackOutbox(life.state, request.callbackUrl) : undefined;
+  if (outbox) life.onStatusChange = (t, previous) => outbox.enqueue(t, previous);
 
   try {
     switch (request.provider) {
@@ -156,5 +159,6 @@ export async function refundWorkflow(input: RefundWorkflowInput): Promise<Refund
 
   await condition(() => life.isFinal);
   await allHandlersFinished();
+  await outbox?.settled();
   return life.state;
 }

@@ -11,6 +11,8 @@ export interface FailureInfo {
   timedOut: boolean;
   /** The provider's Retry-After, for rate-limited answers. */
   retryAfterMs?: number;
+  /** For a lost answer: how long its request may still take to land at the provider. */
+  settleAfterMs?: number;
 }
 
 /** Look down the failure chain: ActivityFailure -> ApplicationFailure | TimeoutFailure. */
@@ -20,15 +22,17 @@ export function describeFailure(err: unknown): FailureInfo {
   // last failure (StillPending) as the cause and retryState TIMEOUT, not with a TimeoutFailure.
   const retriesTimedOut = err instanceof ActivityFailure && err.retryState === RetryState.TIMEOUT;
   if (cause instanceof ApplicationFailure) {
-    const details = cause.details?.[0] as { providerCode?: unknown; code?: unknown; retryAfterMs?: unknown } | undefined;
+    const details = cause.details?.[0] as { providerCode?: unknown; code?: unknown; retryAfterMs?: unknown; settleAfterMs?: unknown } | undefined;
     const code = details?.providerCode ?? details?.code;
     const retryAfterMs = typeof details?.retryAfterMs === 'number' ? details.retryAfterMs : undefined;
+    const settleAfterMs = typeof details?.settleAfterMs === 'number' ? details.settleAfterMs : undefined;
     return {
       type: cause.type ?? 'ApplicationFailure',
       message: cause.message,
       ...(code !== undefined && code !== null ? { code: String(code) } : {}),
       timedOut: retriesTimedOut,
       ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
+      ...(settleAfterMs !== undefined ? { settleAfterMs } : {}),
     };
   }
   if (cause instanceof TimeoutFailure) {
@@ -48,11 +52,22 @@ export function describeFailure(err: unknown): FailureInfo {
  */
 export async function afterSubmitFailure(life: Lifecycle, err: unknown): Promise<'look_up' | 'retry' | 'give_up'> {
   const f = describeFailure(err);
-  const attempts = life.state.submitAttempts;
-  if ((f.type === 'ProviderAmbiguous' || f.timedOut) && attempts < MAX_AMBIGUOUS_SUBMISSIONS) return 'look_up';
-  if ((f.type === 'ProviderTransient' || f.type === 'ProviderRateLimited') && attempts < MAX_UNSENT_SUBMISSIONS) {
-    const backoff = Math.min(1_000 * 2 ** Math.min(attempts, 12), 5 * 60_000);
-    await sleep(f.retryAfterMs ?? backoff);
+  const s = life.state;
+  if (f.type === 'ProviderAmbiguous' || f.timedOut) {
+    s.lostAnswers = (s.lostAnswers ?? 0) + 1;
+    if (s.lostAnswers > MAX_LOST_ANSWERS) return 'give_up';
+    // A request whose answer we lost may still be in flight at the provider: looking it up at
+    // once could miss it, and a resubmission would then pay twice. Let it land first.
+    await sleep(f.settleAfterMs ?? IN_FLIGHT_SETTLE_MS);
+    return 'look_up';
+  }
+  if (f.type === 'ProviderTransient' || f.type === 'ProviderRateLimited') {
+    s.unsentRetries = (s.unsentRetries ?? 0) + 1;
+    if (s.unsentRetries > MAX_UNSENT_RETRIES) return 'give_up';
+    const base = f.retryAfterMs ?? Math.min(1_000 * 2 ** Math.min(s.unsentRetries, 12), 5 * 60_000);
+    // Jitter (Math.random is deterministic in workflows): refunds that were refused together
+    // must not all come back in the same second, or a rate limit never lets any of them through.
+    await sleep(Math.round(base * (1 + Math.random())));
     return 'retry';
   }
   return 'give_up';
@@ -87,5 +102,11 @@ export function stopPolling(life: Lifecycle): void {
 }
 
 /** Submission loop bounds: past these a human decides (needs_attention). */
-export const MAX_AMBIGUOUS_SUBMISSIONS = 5;
-export const MAX_UNSENT_SUBMISSIONS = 20;
+export const MAX_LOST_ANSWERS = 4;
+export const MAX_UNSENT_RETRIES = 19;
+/**
+ * How long a lost answer's request is given to land at the provider before we look it up, when
+ * the failure does not say (the adapter says 4 x its HTTP timeout; a timed-out activity, whose
+ * worker may have died mid-call, gets this).
+ */
+export const IN_FLIGHT_SETTLE_MS = 30_000;

@@ -4,6 +4,7 @@
  * `npm start`, and stops on SIGINT/SIGTERM or when its parent goes away.
  */
 import { ConfigError, loadTemporalConfig } from '../../worker/config.js';
+import { createLogger } from '../../ops/logger.js';
 import { RefundsClient } from '../refunds-client.js';
 import { loadApiConfig } from './config.js';
 import { startApiServer } from './server.js';
@@ -11,8 +12,15 @@ import { startApiServer } from './server.js';
 async function main(): Promise<void> {
   const config = loadApiConfig();
   const temporal = loadTemporalConfig();
+  // JSON lines (LOG_FORMAT=pretty for humans), tokens and card/bank data redacted.
+  const logger = createLogger(process.env, { secrets: [config.token.reveal()], base: { service: 'api' } });
   const refunds = await RefundsClient.connect(temporal);
-  const api = await startApiServer({ ...config, refunds });
+  const api = await startApiServer({
+    ...config,
+    refunds,
+    logError: (message, err) => logger.error(`api: ${message}`, { error: err }),
+    accessLog: ({ method, path, status, durationMs, refundId }) => logger.info(`${method} ${path} ${status}`, { method, path, status, durationMs, ...(refundId ? { refundId } : {}) }),
+  });
   console.log(`api: listening on ${api.url} (Temporal ${temporal.address}, namespace "${temporal.namespace}", task queue "${temporal.taskQueue}")`);
   process.send?.({ type: 'ready', url: api.url });
 

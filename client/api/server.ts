@@ -33,6 +33,8 @@ export interface ApiServerOptions {
   readyTimeoutMs?: number;
   /** Where unexpected errors are reported (default console.error). */
   logError?: (message: string, err: unknown) => void;
+  /** One call per answered request (method, path, status, duration; the refund id when the path names one). */
+  accessLog?: (entry: { method: string; path: string; status: number; durationMs: number; refundId?: string }) => void;
 }
 
 export interface ErrorField {
@@ -306,6 +308,14 @@ export function createApiServer(options: ApiServerOptions): Server {
   }
 
   const server = createServer((req, res) => {
+    if (options.accessLog) {
+      const started = performance.now();
+      res.once('finish', () => {
+        const path = new URL(req.url ?? '/', 'http://api.invalid').pathname;
+        const route = matchRoute(path);
+        options.accessLog!({ method: req.method ?? 'GET', path, status: res.statusCode, durationMs: Math.round(performance.now() - started), ...(route && route.kind !== 'collection' ? { refundId: route.id } : {}) });
+      });
+    }
     handle(req, res).catch((err: unknown) => {
       let apiError: ApiError;
       if (err instanceof ApiError) apiError = err;

@@ -43,6 +43,9 @@ export function sandboxProviderConfig(sandbox: RunningSandbox, requestTimeoutMs 
 
 let runtimeInstalled = false;
 
+/** The callbacks' HMAC key in tests. */
+export const TEST_CALLBACK_SECRET = 'test-callback-secret-0123456789';
+
 export async function startStack(opts: { requestTimeoutMs?: number } = {}): Promise<Stack> {
   if (!runtimeInstalled) {
     runtimeInstalled = true;
@@ -61,6 +64,7 @@ export async function startStack(opts: { requestTimeoutMs?: number } = {}): Prom
     connection: nativeConnection,
     temporal: { namespace, taskQueue },
     providers: sandboxProviderConfig(sandbox, opts.requestTimeoutMs),
+    callbackSecret: new Secret(TEST_CALLBACK_SECRET),
     extra: { shutdownGraceTime: '1s' },
   });
   const running = worker.run();

@@ -63,6 +63,7 @@ const ACTIVITY_NAMES = [
   'linkmoneySubmitRefund', 'linkmoneyGetRefundStatus', 'linkmoneyFindRefundByRequestKey',
   'openpaydSubmitRefund', 'openpaydGetStatus', 'openpaydAwaitRefund',
   'reservepaySubmitRefund', 'reservepayFindRefund', 'reservepayAwaitRefund', 'reservepayListRefunds', 'reservepayFindPayment',
+  'deliverCallback',
 ] as const satisfies readonly (keyof Activities)[];
 
 export function activityMap(given: FakeActivities): Record<string, (...args: never[]) => Promise<unknown>> {

@@ -17,7 +17,7 @@ import { startSandbox } from '../../sandbox/server.js';
 import { eventually, uniqueKey } from '../helpers/stack.js';
 
 const cleanEnv = (): NodeJS.ProcessEnv =>
-  Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(TEMPORAL_|SECPAID_|LINKMONEY_|OPENPAYD_|RESERVEPAY_|SANDBOX_|REFUNDS_)/.test(k)));
+  ({ ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(TEMPORAL_|SECPAID_|LINKMONEY_|OPENPAYD_|RESERVEPAY_|SANDBOX_|REFUNDS_|METRICS_)/.test(k))), METRICS_BIND_ADDRESS: 'off' });
 
 interface Started {
   child: ChildProcess;

@@ -330,7 +330,9 @@ describe('SecPaid: submission outcomes', () => {
       const t0 = await env.currentTimeMs();
       let state: RefundState;
       if (status === 'needs_attention') {
-        if (retryable) await env.sleep(3 * HOUR); // resubmissions with backoff end within about an hour
+        // Resubmissions with backoff end within about an hour; lost answers are looked up (here:
+        // resubmitted) only after letting the lost request land, 30 s each.
+        if (retryable || type === 'ProviderAmbiguous') await env.sleep(3 * HOUR);
         state = await waitForState(handle, (s) => s.status === 'needs_attention');
       } else {
         state = await finish(env, handle);

@@ -1,0 +1,218 @@
+/**
+ * Shared harness pieces for bench/chaos.ts and bench/bench.ts: the sandbox and the refund worker
+ * as separate processes, the sandbox admin API, bounded retries, a seeded PRNG, small stats.
+ * Everything talks to 127.0.0.1 only.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { SANDBOX_CREDENTIALS } from '../sandbox/credentials.js';
+import { freePort, isPortOpen, waitFor } from '../scripts/processes.js';
+import { PROJECT_ROOT } from '../scripts/temporal-binaries.js';
+
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** mulberry32, the same PRNG the sandbox uses. */
+export function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Environment without anything that could point a child at another stack. */
+export function cleanEnv(): NodeJS.ProcessEnv {
+  return Object.fromEntries(
+    Object.entries(process.env).filter(([k]) => !/^(TEMPORAL_|SECPAID_|LINKMONEY_|OPENPAYD_|RESERVEPAY_|SANDBOX_|REFUNDS_|WORKER_|PROVIDER_)/.test(k)),
+  );
+}
+
+function tsxChild(script: string, env: NodeJS.ProcessEnv): ChildProcess {
+  return spawn(process.execPath, ['--import', 'tsx', join(PROJECT_ROOT, script)], { cwd: PROJECT_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+async function exited(child: ChildProcess, signal: NodeJS.Signals, graceMs = 10_000): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const done = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill(signal);
+  const t = setTimeout(() => child.kill('SIGKILL'), graceMs);
+  await done;
+  clearTimeout(t);
+}
+
+export interface SandboxProcess {
+  port: number;
+  base: string;
+  admin: string;
+  child: ChildProcess;
+  stop(): Promise<void>;
+}
+
+export async function startSandboxProcess(opts: { stateFile?: string; seed?: number; port?: number }): Promise<SandboxProcess> {
+  const port = opts.port ?? (await freePort());
+  const env: NodeJS.ProcessEnv = { ...cleanEnv(), SANDBOX_PORT: String(port), SANDBOX_HOST: '127.0.0.1', SANDBOX_SEED: String(opts.seed ?? 1) };
+  if (opts.stateFile) env.SANDBOX_STATE_FILE = opts.stateFile;
+  const child = tsxChild('sandbox/main.ts', env);
+  let err = '';
+  child.stderr!.on('data', (d) => (err = (err + String(d)).slice(-4000)));
+  child.stdout!.resume();
+  await waitFor('provider sandbox', () => isPortOpen(port), { timeoutMs: 60_000, child }).catch((e: Error) => {
+    throw new Error(`${e.message}\n${err}`);
+  });
+  const base = `http://127.0.0.1:${port}`;
+  return { port, base, admin: `${base}/_sandbox`, child, stop: () => exited(child, 'SIGTERM') };
+}
+
+export function workerEnv(sandboxBase: string, address: string, taskQueue: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const c = SANDBOX_CREDENTIALS;
+  return {
+    ...cleanEnv(),
+    TEMPORAL_ADDRESS: address,
+    TEMPORAL_TASK_QUEUE: taskQueue,
+    SECPAID_BASE_URL: `${sandboxBase}/secpaid/api/v2`,
+    SECPAID_TOKEN: c.secpaidToken,
+    LINKMONEY_BASE_URL: `${sandboxBase}/linkmoney`,
+    LINKMONEY_CLIENT_ID: c.linkmoneyClientId,
+    LINKMONEY_CLIENT_SECRET: c.linkmoneyClientSecret,
+    OPENPAYD_BASE_URL: `${sandboxBase}/openpayd`,
+    OPENPAYD_API_KEY: c.openpaydApiKey,
+    RESERVEPAY_BASE_URL: `${sandboxBase}/reservepay`,
+    RESERVEPAY_API_KEY: c.reservepayApiKey,
+    LOG_LEVEL: 'ERROR',
+    ...extra,
+  };
+}
+
+export interface WorkerProcess {
+  child: ChildProcess;
+  pid: number;
+  /** Resolves when the worker prints that it polls. */
+  ready: Promise<void>;
+  /** Last lines of its stderr, for reports. */
+  stderr(): string;
+  kill(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** `tsx worker/main.ts` as its own process. */
+export function startWorkerProcess(env: NodeJS.ProcessEnv, readyTimeoutMs = 180_000): WorkerProcess {
+  const child = tsxChild('worker/main.ts', env);
+  let err = '';
+  child.stderr!.on('data', (d) => (err = (err + String(d)).slice(-4000)));
+  const ready = new Promise<void>((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error(`worker not ready after ${readyTimeoutMs} ms\n${err}`)), readyTimeoutMs);
+    child.stdout!.on('data', (d) => {
+      if (String(d).includes('worker: polling')) {
+        clearTimeout(t);
+        resolve();
+      }
+    });
+    child.once('exit', (code, sig) => {
+      clearTimeout(t);
+      reject(new Error(`worker exited (${sig ?? code}) before it was ready\n${err}`));
+    });
+  });
+  ready.catch(() => undefined);
+  return {
+    child,
+    pid: child.pid!,
+    ready,
+    stderr: () => err,
+    kill: () => exited(child, 'SIGKILL'),
+    stop: () => exited(child, 'SIGTERM', 15_000),
+  };
+}
+
+export class Admin {
+  constructor(readonly url: string) {}
+  async call<T = Record<string, unknown>>(method: string, path: string, body?: unknown): Promise<T> {
+    const res = await fetch(`${this.url}${path}`, {
+      method,
+      signal: AbortSignal.timeout(30_000),
+      ...(body === undefined ? {} : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
+    });
+    const text = await res.text();
+    if (res.status >= 300) throw new Error(`sandbox admin ${method} ${path} -> ${res.status}: ${text.slice(0, 300)}`);
+    return JSON.parse(text) as T;
+  }
+}
+
+/** Retry `fn` (bounded in tries and time) while it throws; the last error is rethrown. */
+export async function retry<T>(what: string, fn: () => Promise<T>, { tries = 60, delayMs = 1_000, timeoutMs = 30_000 } = {}): Promise<T> {
+  let last: unknown;
+  for (let i = 0; i < tries; i++) {
+    try {
+      return await withTimeout(fn(), timeoutMs, what);
+    } catch (err) {
+      last = err;
+      await sleep(delayMs);
+    }
+  }
+  throw new Error(`${what}: gave up after ${tries} tries: ${last instanceof Error ? last.message : String(last)}`);
+}
+
+export function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let t: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    t = setTimeout(() => reject(new Error(`${what}: timed out after ${ms} ms`)), ms);
+  });
+  return Promise.race([p, timeout]).finally(() => clearTimeout(t));
+}
+
+/** Run `fn` over `items` with at most `concurrency` in flight. */
+export async function pool<T>(items: T[], concurrency: number, fn: (item: T, index: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  const runners = Array.from({ length: Math.min(concurrency, items.length) }, async () => {
+    while (next < items.length) {
+      const i = next++;
+      await fn(items[i]!, i);
+    }
+  });
+  await Promise.all(runners);
+}
+
+export function percentile(values: number[], p: number): number {
+  if (values.length === 0) return NaN;
+  const s = [...values].sort((a, b) => a - b);
+  const idx = Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1));
+  return s[idx]!;
+}
+
+/** Flags: --name value or --name=value. */
+export function flag(argv: string[], name: string): string | undefined {
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === `--${name}`) return argv[i + 1];
+    if (a.startsWith(`--${name}=`)) return a.slice(name.length + 3);
+  }
+  return undefined;
+}
+
+export function numFlag(argv: string[], name: string, fallback: number): number {
+  const v = flag(argv, name);
+  if (v === undefined) return fallback;
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < 0) throw new Error(`--${name}: not a non-negative number: ${v}`);
+  return n;
+}
+
+/** utime+stime (clock ticks) and RSS (kB) of a process, from /proc. */
+export function procSample(pid: number): { ticks: number; rssKb: number } | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const ticks = Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14, 15)
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const rss = /VmRSS:\s+(\d+)/.exec(status);
+    return { ticks, rssKb: rss ? Number(rss[1]) : NaN };
+  } catch {
+    return undefined;
+  }
+}
+
+/** The worker is `node --import tsx worker/main.ts`: its own pid is the process to sample. */
+export const CLOCK_TICKS = 100;

@@ -1,0 +1,49 @@
+/**
+ * The worker process's Temporal Runtime: the structured logger (ops/logger.ts, secrets redacted)
+ * for SDK, workflow and activity logs, and the Prometheus endpoint for the SDK's and the
+ * product's metrics (METRICS_BIND_ADDRESS, default 127.0.0.1:9464, `off` to disable).
+ */
+import { Runtime, makeTelemetryFilterString } from '@temporalio/worker';
+import type { ProviderConfig } from '../activities/types.js';
+import { ConfigError } from '../worker/config.js';
+import type { StructuredLogger } from './logger.js';
+
+export { createLogger } from './logger.js';
+
+type Env = Record<string, string | undefined>;
+
+export const DEFAULT_METRICS_BIND_ADDRESS = '127.0.0.1:9464';
+
+/** METRICS_BIND_ADDRESS: host:port, or `off`; undefined = no endpoint. */
+export function metricsBindAddress(env: Env = process.env, fallback: string | undefined = DEFAULT_METRICS_BIND_ADDRESS): string | undefined {
+  const raw = env.METRICS_BIND_ADDRESS?.trim() || fallback;
+  if (raw === undefined || raw === 'off') return undefined;
+  if (!/^[A-Za-z0-9.\-_[\]:]+:\d{1,5}$/.test(raw)) throw new ConfigError(`METRICS_BIND_ADDRESS: must be host:port (for example 127.0.0.1:9464) or off (got ${JSON.stringify(raw)})`);
+  return raw;
+}
+
+/** Every credential value in the provider configuration, for the redactor. */
+export function providerSecrets(config: ProviderConfig): string[] {
+  return [config.secpaid.token, config.linkmoney.clientSecret, config.openpayd.apiKey, config.reservepay.apiKey].map((s) => s.reveal());
+}
+
+/** Install the Runtime (once per process, before any connection or worker). */
+export function installWorkerRuntime(opts: { logger: StructuredLogger; metrics?: string | undefined }): void {
+  const install = (metrics: string | undefined) =>
+    Runtime.install({
+      logger: opts.logger,
+      shutdownSignals: ['SIGINT', 'SIGTERM'],
+      telemetryOptions: {
+        logging: { filter: makeTelemetryFilterString({ core: 'WARN' }), forward: {} },
+        ...(metrics ? { metrics: { prometheus: { bindAddress: metrics } } } : {}),
+      },
+    });
+  try {
+    install(opts.metrics);
+  } catch (err) {
+    if (!opts.metrics) throw err;
+    // A busy port must not stop refunds from being processed: run on, without the endpoint, and say so.
+    opts.logger.error(`metrics endpoint ${opts.metrics} not started: ${(err as Error).message}; running without metrics`);
+    install(undefined);
+  }
+}
