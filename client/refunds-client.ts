@@ -14,7 +14,7 @@ import { ApplicationFailure, WorkflowIdConflictPolicy, WorkflowIdReusePolicy, ty
 import { dataConverter } from '../codec/data-converter.js';
 import { nextCheckAfter } from '../domain/schedule.js';
 import { paymentKey, parseRefundRequest, refundIdFor, refundSummary, requestedAmount, type RefundRequest } from '../domain/refund.js';
-import type { OperatorInput, RefundState } from '../domain/state.js';
+import { initialRefundState, type OperatorInput, type RefundState } from '../domain/state.js';
 import { isFinalStatus, type RefundStatus } from '../domain/status.js';
 import type { Provider } from '../domain/providers.js';
 import { loadTemporalConfig, type TemporalConfig } from '../worker/config.js';
@@ -135,8 +135,9 @@ export class RefundsClient {
     const refundId = refundIdFor(request.idempotencyKey);
     const amount = requestedAmount(request);
     let created = true;
+    let startedAt = new Date();
     try {
-      await this.client.workflow.start(refundWorkflow, {
+      const handle = await this.client.workflow.start(refundWorkflow, {
         taskQueue: this.taskQueue,
         workflowId: refundId,
         args: [{ request }],
@@ -153,6 +154,7 @@ export class RefundsClient {
           { key: RefundCurrencyKey, value: request.currency },
         ],
       });
+      startedAt = (await handle.describe().catch(() => undefined))?.startTime ?? startedAt;
     } catch (err) {
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
       created = false;
@@ -162,6 +164,8 @@ export class RefundsClient {
       const diff = existing ? differences(existing, request) : ['request'];
       if (diff.length > 0) throw new RefundConflictError(refundId, diff);
     }
+    // A new refund's state is known without asking the worker (a query would wait for it).
+    if (created) return { refund: initialRefundState(refundId, request, startedAt.toISOString()), created };
     return { refund: await this.get(refundId), created };
   }
 

@@ -69,6 +69,22 @@ export interface CallbackDelivery {
   error?: string;
 }
 
+/** A refund's state the moment it is requested (the workflow's start, and what create returns). */
+export function initialRefundState(refundId: string, request: RefundRequest, nowIso: string): RefundState {
+  return {
+    refundId,
+    request,
+    status: 'pending',
+    pendingReason: 'submitting',
+    since: nowIso,
+    createdAt: nowIso,
+    updatedAt: nowIso,
+    transitions: [{ at: nowIso, status: 'pending', pendingReason: 'submitting', cause: 'refund requested' }],
+    provider: {},
+    submitAttempts: 0,
+  };
+}
+
 export interface OperatorInput {
   /** Who is acting (email or user name), kept in the transition. */
   operator?: string;

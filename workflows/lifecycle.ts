@@ -5,7 +5,7 @@
 import { setCurrentDetails, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import { PROVIDER_NAMES } from '../domain/providers.js';
 import type { RefundRequest } from '../domain/refund.js';
-import type { OperatorInput, ProviderOutcome, RefundState, Transition } from '../domain/state.js';
+import { initialRefundState, type OperatorInput, type ProviderOutcome, type RefundState, type Transition } from '../domain/state.js';
 import { isFinalStatus, type PendingReason, type RefundStatus } from '../domain/status.js';
 import { recordStatusChange } from './metrics.js';
 import { RefundProviderKey, RefundStatusKey } from './search-attributes.js';
@@ -29,18 +29,7 @@ export class Lifecycle {
   private readonly indexed = workflowInfo().typedSearchAttributes.get(RefundProviderKey) !== undefined;
 
   constructor(refundId: string, request: RefundRequest, nowIso: string) {
-    this.state = {
-      refundId,
-      request,
-      status: 'pending',
-      pendingReason: 'submitting',
-      since: nowIso,
-      createdAt: nowIso,
-      updatedAt: nowIso,
-      transitions: [{ at: nowIso, status: 'pending', pendingReason: 'submitting', cause: 'refund requested' }],
-      provider: {},
-      submitAttempts: 0,
-    };
+    this.state = initialRefundState(refundId, request, nowIso);
     this.refreshDetails();
   }
 
