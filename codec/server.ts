@@ -13,6 +13,7 @@ import type { Payload, PayloadCodec } from '@temporalio/common';
 import { z } from 'zod';
 import type { Secret } from '../activities/secret.js';
 import { DEFAULT_RATE_LIMIT, TokenBuckets, type RateLimitOptions } from '../client/api/rate-limit.js';
+import { BodyTooLargeError, readLimitedBody } from '../ops/http-body.js';
 
 export const DEFAULT_CODEC_MAX_BODY_BYTES = 4 * 1024 * 1024;
 export const DEFAULT_CODEC_ORIGINS = ['http://localhost:8233', 'http://127.0.0.1:8233'];
@@ -88,26 +89,13 @@ export function createCodecServer(options: CodecServerOptions): Server {
   async function readBody(req: IncomingMessage): Promise<unknown> {
     const type = req.headers['content-type'];
     if (!type || !/^application\/json\s*(;.*)?$/i.test(type)) throw new HttpError(415, 'Content-Type must be application/json', { connection: 'close' });
-    const tooLarge = () => new HttpError(413, `the body is larger than ${max} bytes`, { connection: 'close' });
-    const declared = Number(req.headers['content-length']);
-    if (Number.isFinite(declared) && declared > max) throw tooLarge();
-    const raw = await new Promise<Buffer>((resolve, reject) => {
-      const chunks: Buffer[] = [];
-      let size = 0;
-      const onData = (chunk: Buffer) => {
-        size += chunk.length;
-        if (size > max) {
-          req.off('data', onData);
-          req.pause();
-          reject(tooLarge());
-          return;
-        }
-        chunks.push(chunk);
-      };
-      req.on('data', onData);
-      req.once('end', () => resolve(Buffer.concat(chunks)));
-      req.once('error', reject);
-    });
+    let raw: Buffer;
+    try {
+      raw = await readLimitedBody(req, max);
+    } catch (err) {
+      if (err instanceof BodyTooLargeError) throw new HttpError(413, err.message, { connection: 'close' });
+      throw err;
+    }
     try {
       return JSON.parse(raw.toString('utf8')) as unknown;
     } catch {

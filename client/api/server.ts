@@ -14,6 +14,7 @@ import type { Secret } from '../../activities/secret.js';
 import { RefundRequestError } from '../../domain/refund.js';
 import type { RefundState } from '../../domain/state.js';
 import { RefundActionRejectedError, RefundConflictError, RefundNotFoundError } from '../errors.js';
+import { BodyTooLargeError, readLimitedBody } from '../../ops/http-body.js';
 import type { RefundsClient } from '../refunds-client.js';
 import { openApiDocument } from './openapi.js';
 import { DEFAULT_RATE_LIMIT, TokenBuckets, type RateLimitOptions } from './rate-limit.js';
@@ -106,26 +107,13 @@ async function readJson(req: IncomingMessage, max: number, required: boolean): P
   if (!type || !JSON_TYPE.test(type)) {
     throw new ApiError(415, 'unsupported_media_type', `Content-Type must be application/json, not ${type ? JSON.stringify(type) : 'missing'}`, undefined, { connection: 'close' });
   }
-  const tooLarge = () => new ApiError(413, 'payload_too_large', `the body is larger than ${max} bytes`, undefined, { connection: 'close' });
-  const declared = Number(req.headers['content-length']);
-  if (Number.isFinite(declared) && declared > max) throw tooLarge();
-  const raw = await new Promise<Buffer>((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const onData = (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > max) {
-        req.off('data', onData);
-        req.pause();
-        reject(tooLarge());
-        return;
-      }
-      chunks.push(chunk);
-    };
-    req.on('data', onData);
-    req.once('end', () => resolve(Buffer.concat(chunks)));
-    req.once('error', reject);
-  });
+  let raw: Buffer;
+  try {
+    raw = await readLimitedBody(req, max);
+  } catch (err) {
+    if (err instanceof BodyTooLargeError) throw new ApiError(413, 'payload_too_large', err.message, undefined, { connection: 'close' });
+    throw err;
+  }
   try {
     return JSON.parse(raw.toString('utf8')) as unknown;
   } catch (err) {
