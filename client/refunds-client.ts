@@ -8,6 +8,7 @@ import {
   WorkflowExecutionAlreadyStartedError,
   WorkflowNotFoundError,
   WorkflowUpdateFailedError,
+  type ClientPlugin,
   type WorkflowHandle,
 } from '@temporalio/client';
 import { ApplicationFailure, WorkflowIdConflictPolicy, WorkflowIdReusePolicy, type DataConverter } from '@temporalio/common';
@@ -107,14 +108,18 @@ export class RefundsClient {
   ) {}
 
   /** Connect from the environment (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TLS / API key). */
-  static async connect(config: TemporalConfig = loadTemporalConfig(), converter: DataConverter | undefined = dataConverter()): Promise<RefundsClient> {
+  static async connect(
+    config: TemporalConfig = loadTemporalConfig(),
+    converter: DataConverter | undefined = dataConverter(),
+    plugins: ClientPlugin[] = [],
+  ): Promise<RefundsClient> {
     const connection = await Connection.connect({
       address: config.address,
       ...(config.tls ? { tls: config.tls } : {}),
       ...(config.apiKey ? { apiKey: config.apiKey.reveal() } : {}),
     });
     // REFUNDS_ENCRYPTION_KEYS set: payloads encrypted like the worker's (codec/data-converter.ts).
-    return new RefundsClient(new Client({ connection, namespace: config.namespace, ...(converter ? { dataConverter: converter } : {}) }), config.taskQueue);
+    return new RefundsClient(new Client({ connection, namespace: config.namespace, plugins, ...(converter ? { dataConverter: converter } : {}) }), config.taskQueue);
   }
 
   async close(): Promise<void> {

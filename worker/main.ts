@@ -5,6 +5,7 @@
  */
 import { Connection } from '@temporalio/client';
 import { dataConverter } from '../codec/data-converter.js';
+import { tracingFromEnv } from '../ops/tracing.js';
 import { createLogger, installWorkerRuntime, metricsBindAddress, providerSecrets } from '../ops/runtime.js';
 import { ConfigError, loadCallbackSecret, loadProviderConfig, loadTemporalConfig, loadWorkerTuning } from './config.js';
 import { ensureSearchAttributes } from './search-attributes.js';
@@ -31,7 +32,16 @@ async function main(): Promise<void> {
   await client.close();
 
   const connection = await connectWorker(temporal);
-  const { worker, close } = await createRefundWorker({ connection, temporal, providers, tuning, ...(callbackSecret ? { callbackSecret } : {}), ...(converter ? { dataConverter: converter } : {}) });
+  const tracing = tracingFromEnv('refund-worker'); // OTEL_TRACES_EXPORTER=console|none
+  const { worker, close } = await createRefundWorker({
+    connection,
+    temporal,
+    providers,
+    tuning,
+    ...(callbackSecret ? { callbackSecret } : {}),
+    ...(converter ? { dataConverter: converter } : {}),
+    ...(tracing ? { extra: { plugins: [tracing.plugin] } } : {}),
+  });
   const run = worker.run();
   console.log(`worker: polling task queue "${temporal.taskQueue}" in namespace "${temporal.namespace}" at ${temporal.address}`);
   logger.info('worker started', { taskQueue: temporal.taskQueue, namespace: temporal.namespace, encryption: converter ? 'on' : 'off', metrics: metrics ? `http://${metrics}/metrics` : 'off' });
@@ -42,6 +52,7 @@ async function main(): Promise<void> {
   });
   await run;
   await close();
+  await tracing?.shutdown();
   await connection.close();
 }
 

@@ -5,6 +5,7 @@
  */
 import { ConfigError, loadTemporalConfig } from '../../worker/config.js';
 import { createLogger } from '../../ops/logger.js';
+import { tracingFromEnv } from '../../ops/tracing.js';
 import { RefundsClient } from '../refunds-client.js';
 import { loadApiConfig } from './config.js';
 import { startApiServer } from './server.js';
@@ -14,10 +15,12 @@ async function main(): Promise<void> {
   const temporal = loadTemporalConfig();
   // JSON lines (LOG_FORMAT=pretty for humans), tokens and card/bank data redacted.
   const logger = createLogger(process.env, { secrets: [config.token.reveal()], base: { service: 'api' } });
-  const refunds = await RefundsClient.connect(temporal);
+  const tracing = tracingFromEnv('refund-api');
+  const refunds = await RefundsClient.connect(temporal, undefined, tracing ? [tracing.plugin] : []);
   const api = await startApiServer({
     ...config,
     refunds,
+    ...(tracing ? { tracer: tracing.tracer } : {}),
     logError: (message, err) => logger.error(`api: ${message}`, { error: err }),
     accessLog: ({ method, path, status, durationMs, refundId }) => logger.info(`${method} ${path} ${status}`, { method, path, status, durationMs, ...(refundId ? { refundId } : {}) }),
   });
@@ -30,6 +33,7 @@ async function main(): Promise<void> {
     stopping = true;
     await api.close();
     await refunds.close();
+    await tracing?.shutdown();
     process.exit(0);
   };
   process.on('SIGINT', () => void stop());

@@ -19,6 +19,7 @@ import type { RefundsClient } from '../refunds-client.js';
 import { openApiDocument } from './openapi.js';
 import { DEFAULT_RATE_LIMIT, TokenBuckets, type RateLimitOptions } from './rate-limit.js';
 import { ACTIONS, ListQuerySchema, type Action } from './schemas.js';
+import { SpanStatusCode, type Tracer } from '@opentelemetry/api';
 
 export const DEFAULT_MAX_BODY_BYTES = 64 * 1024;
 
@@ -36,6 +37,8 @@ export interface ApiServerOptions {
   logError?: (message: string, err: unknown) => void;
   /** One call per answered request (method, path, status, duration; the refund id when the path names one). */
   accessLog?: (entry: { method: string; path: string; status: number; durationMs: number; refundId?: string }) => void;
+  /** OpenTelemetry: one span per request, the parent of the workflow's spans (ops/tracing.ts). */
+  tracer?: Tracer;
 }
 
 export interface ErrorField {
@@ -304,7 +307,18 @@ export function createApiServer(options: ApiServerOptions): Server {
         options.accessLog!({ method: req.method ?? 'GET', path, status: res.statusCode, durationMs: Math.round(performance.now() - started), ...(route && route.kind !== 'collection' ? { refundId: route.id } : {}) });
       });
     }
-    handle(req, res).catch((err: unknown) => {
+    const handled = options.tracer
+      ? options.tracer.startActiveSpan(`${req.method ?? 'GET'} ${spanRoute(req.url)}`, (span) => {
+          span.setAttribute('http.request.method', req.method ?? 'GET');
+          res.once('finish', () => {
+            span.setAttribute('http.response.status_code', res.statusCode);
+            if (res.statusCode >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
+            span.end();
+          });
+          return handle(req, res);
+        })
+      : handle(req, res);
+    handled.catch((err: unknown) => {
       let apiError: ApiError;
       if (err instanceof ApiError) apiError = err;
       else if (err instanceof RefundNotFoundError) apiError = new ApiError(404, 'not_found', err.message);
@@ -325,6 +339,12 @@ export function createApiServer(options: ApiServerOptions): Server {
     });
   });
   return server;
+}
+
+/** Span names carry the route, not the refund id: `POST /v1/refunds/{id}/approve`. */
+function spanRoute(url: string | undefined): string {
+  const path = new URL(url ?? '/', 'http://api.invalid').pathname;
+  return path.replace(/^\/v1\/refunds\/[^/]+/, '/v1/refunds/{id}');
 }
 
 export interface RunningApiServer {

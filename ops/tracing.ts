@@ -1,0 +1,56 @@
+/**
+ * Optional OpenTelemetry tracing, one trace from the HTTP API request through the workflow to
+ * the provider call: the API opens a span per request; the client interceptor carries its
+ * context into the workflow start; the workflow and activity interceptors continue it.
+ *
+ * `OTEL_TRACES_EXPORTER=console` prints finished spans; `none` (the default) turns tracing off.
+ * Tests pass their own span processor (an in-memory exporter).
+ */
+import { context, propagation, trace, type Tracer } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import { W3CTraceContextPropagator } from '@opentelemetry/core';
+import { Resource } from '@opentelemetry/resources';
+import { BasicTracerProvider, ConsoleSpanExporter, SimpleSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { OpenTelemetryPlugin } from '@temporalio/interceptors-opentelemetry';
+import { z } from 'zod';
+
+export interface Tracing {
+  tracer: Tracer;
+  /** Give to both Client and Worker (`plugins: [tracing.plugin]`). */
+  plugin: OpenTelemetryPlugin;
+  shutdown(): Promise<void>;
+}
+
+let contextManagerInstalled = false;
+
+/** Tracing with the given span processor. */
+export function createTracing(serviceName: string, spanProcessor: SpanProcessor): Tracing {
+  if (!contextManagerInstalled) {
+    // Spans must follow async calls (the API request -> the client's start call).
+    context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+    // The client interceptor writes the span context into the workflow's headers with the
+    // global propagator (a no-op until one is set).
+    propagation.setGlobalPropagator(new W3CTraceContextPropagator());
+    contextManagerInstalled = true;
+  }
+  const resource = new Resource({ 'service.name': serviceName });
+  const provider = new BasicTracerProvider({ resource, spanProcessors: [spanProcessor] });
+  const tracer = provider.getTracer('refund-orchestrator');
+  return {
+    tracer,
+    plugin: new OpenTelemetryPlugin({ resource, spanProcessor, tracer }),
+    shutdown: () => provider.shutdown(),
+  };
+}
+
+const ExporterSchema = z.enum(['none', 'console'], { error: 'must be none or console' });
+
+/** Tracing from the environment (OTEL_TRACES_EXPORTER), or undefined when off. */
+export function tracingFromEnv(serviceName: string, env: Record<string, string | undefined> = process.env): Tracing | undefined {
+  const parsed = ExporterSchema.safeParse(env.OTEL_TRACES_EXPORTER || 'none');
+  if (!parsed.success) throw new Error(`OTEL_TRACES_EXPORTER: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
+  if (parsed.data === 'none') return undefined;
+  return createTracing(env.OTEL_SERVICE_NAME || serviceName, new SimpleSpanProcessor(new ConsoleSpanExporter()));
+}
+
+export { trace };
