@@ -9,6 +9,7 @@
  */
 import type { Provider } from '../domain/providers.js';
 import { createCallbackActivities } from './callbacks.js';
+import { createLedgerActivities } from './ledger.js';
 import type { CallContext } from './context.js';
 import { stillPending, toActivityError, type ProviderOperation } from './errors.js';
 import { currentCancellationSignal, currentLogger } from './log.js';
@@ -96,6 +97,7 @@ export function createActivities(deps: ActivityDeps) {
   }
 
   return {
+    ...createLedgerActivities(),
     ...createCallbackActivities({
       dispatcher: deps.dispatcher,
       ...(deps.callbackSecret ? { secret: deps.callbackSecret } : {}),

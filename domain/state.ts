@@ -53,6 +53,8 @@ export interface RefundState {
   attention?: string;
   /** Who acted, for operator actions. */
   resolvedBy?: string;
+  /** The payment ledger's slot: waiting for this refund's turn, or holding it while in flight. */
+  slot?: 'waiting' | 'held';
   /** Deliveries of status changes to request.callbackUrl, in order. */
   callbacks?: CallbackDelivery[];
 }

@@ -10,6 +10,7 @@ import { parseRefundRequest, RefundRequestError, type RefundRequest } from '../d
 import type { RefundState } from '../domain/state.js';
 import { CallbackOutbox } from './callbacks.js';
 import { Lifecycle } from './lifecycle.js';
+import { acquireSlot, releaseSlot } from './slot.js';
 import {
   approveRefundUpdate,
   cancelRefundUpdate,
@@ -123,6 +124,19 @@ function installHandlers(life: Lifecycle): void {
   );
 }
 
+async function runProviderFlow(life: Lifecycle, request: RefundRequest): Promise<void> {
+  switch (request.provider) {
+    case 'secpaid':
+      return secpaidFlow(life, request);
+    case 'linkmoney':
+      return linkmoneyFlow(life, request);
+    case 'openpayd':
+      return openpaydFlow(life, request);
+    case 'reservepay':
+      return reservepayFlow(life, request);
+  }
+}
+
 export async function refundWorkflow(input: RefundWorkflowInput): Promise<RefundState> {
   let request: RefundRequest;
   try {
@@ -137,20 +151,8 @@ export async function refundWorkflow(input: RefundWorkflowInput): Promise<Refund
   if (outbox) life.onStatusChange = (t, previous) => outbox.enqueue(t, previous);
 
   try {
-    switch (request.provider) {
-      case 'secpaid':
-        await secpaidFlow(life, request);
-        break;
-      case 'linkmoney':
-        await linkmoneyFlow(life, request);
-        break;
-      case 'openpayd':
-        await openpaydFlow(life, request);
-        break;
-      case 'reservepay':
-        await reservepayFlow(life, request);
-        break;
-    }
+    // One refund of a payment in flight at a time; refused when it asks for more than is left.
+    if (await acquireSlot(life)) await runProviderFlow(life, request);
   } catch (err) {
     // Anything the flows did not expect: a human decides, the refund is never silently dropped.
     const f = describeFailure(err);
@@ -158,6 +160,7 @@ export async function refundWorkflow(input: RefundWorkflowInput): Promise<Refund
   }
 
   await condition(() => life.isFinal);
+  await releaseSlot(life);
   await allHandlersFinished();
   await outbox?.settled();
   return life.state;

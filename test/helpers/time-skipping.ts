@@ -11,6 +11,8 @@ import { ApplicationFailure } from '@temporalio/common';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, Runtime, DefaultLogger, Worker, type WorkerOptions, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { Activities } from '../../activities/index.js';
+import type { ClaimRefundSlotInput } from '../../activities/ledger.js';
+import { slotDecisionSignal } from '../../workflows/ledger.js';
 import { parseRefundRequest, refundIdFor, type RefundRequestInput } from '../../domain/refund.js';
 import type { RefundState } from '../../domain/state.js';
 import { requireTemporalBinary } from '../../scripts/temporal-binaries.js';
@@ -44,6 +46,11 @@ export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
 
 export type FakeActivities = Partial<Activities>;
 
+/** A claim that is granted at once, without a ledger (signals the refund directly). */
+export async function grantSlotAtOnce(input: ClaimRefundSlotInput): Promise<void> {
+  await Context.current().client.workflow.getHandle(input.claim.refundId).signal(slotDecisionSignal, { granted: true });
+}
+
 /** Every activity not given fails at once, non-retryable, naming itself. */
 export function strictActivities(given: FakeActivities): Activities {
   return new Proxy(given as Activities, {
@@ -64,10 +71,14 @@ const ACTIVITY_NAMES = [
   'openpaydSubmitRefund', 'openpaydGetStatus', 'openpaydAwaitRefund',
   'reservepaySubmitRefund', 'reservepayFindRefund', 'reservepayAwaitRefund', 'reservepayListRefunds', 'reservepayFindPayment',
   'deliverCallback',
+  'claimRefundSlot',
 ] as const satisfies readonly (keyof Activities)[];
 
 export function activityMap(given: FakeActivities): Record<string, (...args: never[]) => Promise<unknown>> {
-  const strict = strictActivities(given);
+  // Provider-path tests reuse payment references across tests, whose refunds are left unfinished:
+  // the real payment ledger would rightly queue them behind each other. Here the claim grants the
+  // slot at once; test/workflow/ledger.test.ts exercises the real ledger.
+  const strict = strictActivities({ claimRefundSlot: grantSlotAtOnce, ...given });
   return Object.fromEntries(ACTIVITY_NAMES.map((n) => [n, strict[n] as (...args: never[]) => Promise<unknown>]));
 }
 

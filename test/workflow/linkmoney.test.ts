@@ -109,7 +109,7 @@ async function settlementCase(settledAt: string, holdEnds: string, label: string
     expect(state.nextCheckAt).toBeUndefined();
     expect(state.provider.status).toBe('AUTHORIZED');
     const events = await historyEventCount(handle);
-    expect(events).toBeLessThan(40);
+    expect(events).toBeLessThan(50); // includes the payment ledger's claim, turn and release (about 10)
     reportMetrics(`linkmoney settled ${label} -> timer -> 1 check -> authorized`, events, log);
   });
 }
