@@ -187,8 +187,9 @@ async function main(): Promise<void> {
     // all pending at the provider (visibility)
     const countPending = async (): Promise<number> => Number((await connection.workflowService.countWorkflowExecutions({ namespace: 'default', query: "WorkflowType = 'refundWorkflow' AND TaskQueue = 'bench-wait' AND ExecutionStatus = 'Running' AND RefundStatus = 'pending'" })).count ?? 0);
     for (let i = 0; i < 120; i++) {
-      const state = await waitRefunds.get(secpaidIds.at(-1)!);
-      if (state.pendingReason === 'awaiting_admin_review') break;
+      // A worker busy starting thousands of refunds may not answer a query in time: ask again.
+      const state = await waitRefunds.get(secpaidIds.at(-1)!).catch(() => undefined);
+      if (state?.pendingReason === 'awaiting_admin_review') break;
       await sleep(1_000);
     }
     log(`   all started in ${startSeconds.toFixed(0)} s; sampling the worker (pid ${worker.pid}) for ${SAMPLE_S} s`);
