@@ -1,4 +1,4 @@
-# The refund worker (and, as it lands, the HTTP API) in production shape.
+# The refund worker and the HTTP API (same image, another command) in production shape.
 # Build: docker build -t refund-orchestrator .   (docker-compose.yml does it for you)
 FROM node:20-bookworm-slim
 ENV NODE_ENV=production
@@ -11,6 +11,8 @@ COPY workflows ./workflows
 COPY activities ./activities
 COPY worker ./worker
 COPY client ./client
+COPY codec ./codec
+COPY ops ./ops
 COPY tsconfig.json ./
 USER node
 CMD ["node", "--import", "tsx", "worker/main.ts"]

@@ -12,14 +12,14 @@ const required = process.env.CI === 'true';
 
 describe.skipIf(!hasCompose && !required)('docker-compose.yml', () => {
   const compose = (...args: string[]) =>
-    execFileSync('docker-compose', ['-f', 'docker-compose.yml', ...args], { encoding: 'utf8', env: { ...process.env, COMPOSE_PROJECT_NAME: 'refunds' } });
+    execFileSync('docker-compose', ['-f', 'docker-compose.yml', ...args], { encoding: 'utf8', env: { ...process.env, COMPOSE_PROJECT_NAME: 'refunds', REFUNDS_API_TOKEN: 'compose-test-token' } });
 
   it('is valid for docker-compose', () => {
     expect(() => compose('config', '-q')).not.toThrow();
   });
 
-  it('runs PostgreSQL, the Temporal server, the Temporal UI and the worker built from the Dockerfile', () => {
-    expect(compose('config', '--services').trim().split('\n').sort()).toEqual(['postgresql', 'temporal', 'temporal-ui', 'worker']);
+  it('runs PostgreSQL, the Temporal server, the Temporal UI, and the worker and API built from the Dockerfile', () => {
+    expect(compose('config', '--services').trim().split('\n').sort()).toEqual(['api', 'postgresql', 'temporal', 'temporal-ui', 'worker']);
     const resolved = compose('config');
     expect(resolved).toMatch(/worker:\n(?:.*\n)*?\s+build:/);
     expect(resolved).toContain('TEMPORAL_ADDRESS: temporal:7233');
