@@ -8,12 +8,12 @@
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { Payload, PayloadCodec } from '@temporalio/common';
 import { z } from 'zod';
 import type { Secret } from '../activities/secret.js';
 import { DEFAULT_RATE_LIMIT, TokenBuckets, type RateLimitOptions } from '../client/api/rate-limit.js';
 import { BodyTooLargeError, readLimitedBody } from '../ops/http-body.js';
+import { listen, type RunningServer } from '../ops/listen.js';
 
 export const DEFAULT_CODEC_MAX_BODY_BYTES = 4 * 1024 * 1024;
 export const DEFAULT_CODEC_ORIGINS = ['http://localhost:8233', 'http://127.0.0.1:8233'];
@@ -158,32 +158,10 @@ export function createCodecServer(options: CodecServerOptions): Server {
   });
 }
 
-export interface RunningCodecServer {
-  server: Server;
-  url: string;
-  port: number;
-  close(): Promise<void>;
-}
+export type RunningCodecServer = RunningServer;
 
+/** Create the server and listen; port 0 picks a free port. */
 export async function startCodecServer(options: CodecServerOptions & { port: number; host?: string }): Promise<RunningCodecServer> {
   const { port, host = '127.0.0.1', ...rest } = options;
-  const server = createCodecServer(rest);
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const addr = server.address() as AddressInfo;
-  return {
-    server,
-    url: `http://${host.includes(':') ? `[${host}]` : host}:${addr.port}`,
-    port: addr.port,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.close((err) => (err ? reject(err) : resolve()));
-        server.closeIdleConnections();
-      }),
-  };
+  return listen(createCodecServer(rest), port, host);
 }

@@ -8,7 +8,6 @@
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { z } from 'zod';
 import type { Secret } from '../../activities/secret.js';
 import { RefundRequestError } from '../../domain/refund.js';
@@ -20,6 +19,7 @@ import { openApiDocument } from './openapi.js';
 import { DEFAULT_RATE_LIMIT, TokenBuckets, type RateLimitOptions } from './rate-limit.js';
 import { ACTIONS, ListQuerySchema, type Action } from './schemas.js';
 import { SpanStatusCode, type Tracer } from '@opentelemetry/api';
+import { listen, type RunningServer } from '../../ops/listen.js';
 
 export const DEFAULT_MAX_BODY_BYTES = 64 * 1024;
 
@@ -347,36 +347,11 @@ function spanRoute(url: string | undefined): string {
   return path.replace(/^\/v1\/refunds\/[^/]+/, '/v1/refunds/{id}');
 }
 
-export interface RunningApiServer {
-  server: Server;
-  /** http://host:port */
-  url: string;
-  port: number;
-  close(): Promise<void>;
-}
+export type RunningApiServer = RunningServer;
 
 /** Create the server and listen; port 0 picks a free port. */
 export async function startApiServer(options: ApiServerOptions & { port: number; host?: string }): Promise<RunningApiServer> {
   const { port, host = '127.0.0.1', ...rest } = options;
-  const server = createApiServer(rest);
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const addr = server.address() as AddressInfo;
-  const shownHost = host.includes(':') ? `[${host}]` : host;
-  return {
-    server,
-    url: `http://${shownHost}:${addr.port}`,
-    port: addr.port,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.close((err) => (err ? reject(err) : resolve()));
-        server.closeIdleConnections();
-      }),
-  };
+  return listen(createApiServer(rest), port, host);
 }
 
