@@ -4,7 +4,7 @@
  * ledger ignores a repeated claim of the same refund.
  */
 import { Context } from '@temporalio/activity';
-import type { LedgerState, SlotClaim } from '../workflows/ledger.js';
+import type { LedgerState, SlotClaim } from '../workflows/v1/ledger.js';
 
 export interface ClaimRefundSlotInput {
   ledgerId: string;

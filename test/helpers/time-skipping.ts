@@ -12,7 +12,7 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, Runtime, DefaultLogger, Worker, type WorkerOptions, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { Activities } from '../../activities/index.js';
 import type { ClaimRefundSlotInput } from '../../activities/ledger.js';
-import { slotDecisionSignal } from '../../workflows/ledger.js';
+import { slotDecisionSignal } from '../../workflows/v1/ledger.js';
 import { parseRefundRequest, refundIdFor, type RefundRequestInput } from '../../domain/refund.js';
 import type { RefundState } from '../../domain/state.js';
 import { requireTemporalBinary } from '../../scripts/temporal-binaries.js';

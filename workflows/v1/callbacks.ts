@@ -5,10 +5,10 @@
  * not finish before every queued delivery has ended.
  */
 import { proxyActivities } from '@temporalio/workflow';
-import type { CallbackEvent, createCallbackActivities } from '../activities/callbacks.js';
-import type { CallbackDelivery, RefundState, Transition } from '../domain/state.js';
-import type { RefundStatus } from '../domain/status.js';
-import { requestedAmount } from '../domain/refund.js';
+import type { CallbackEvent, createCallbackActivities } from '../../activities/callbacks.js';
+import type { CallbackDelivery, RefundState, Transition } from '../../domain/state.js';
+import type { RefundStatus } from '../../domain/status.js';
+import { requestedAmount } from '../../domain/refund.js';
 import { describeFailure } from './support.js';
 
 const { deliverCallback } = proxyActivities<ReturnType<typeof createCallbackActivities>>({

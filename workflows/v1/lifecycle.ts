@@ -3,12 +3,12 @@
  * and cause, and mirrored into the search attributes and the UI's current details.
  */
 import { setCurrentDetails, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
-import { PROVIDER_NAMES } from '../domain/providers.js';
-import type { RefundRequest } from '../domain/refund.js';
-import { initialRefundState, type OperatorInput, type ProviderOutcome, type RefundState, type Transition } from '../domain/state.js';
-import { isFinalStatus, type PendingReason, type RefundStatus } from '../domain/status.js';
+import { PROVIDER_NAMES } from '../../domain/providers.js';
+import type { RefundRequest } from '../../domain/refund.js';
+import { initialRefundState, type OperatorInput, type ProviderOutcome, type RefundState, type Transition } from '../../domain/state.js';
+import { isFinalStatus, type PendingReason, type RefundStatus } from '../../domain/status.js';
 import { recordStatusChange } from './metrics.js';
-import { RefundProviderKey, RefundStatusKey } from './search-attributes.js';
+import { RefundProviderKey, RefundStatusKey } from '../search-attributes.js';
 
 const REASON_TEXT: Record<PendingReason, string> = {
   submitting: 'Submitting to',

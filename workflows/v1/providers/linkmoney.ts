@@ -5,13 +5,13 @@
  * AUTHORIZED -> authorized; TERMINAL_FAILED -> failed with its errorDetails.
  */
 import { sleep } from '@temporalio/workflow';
-import { addBusinessDays, settlementHoldEnds } from '../../domain/calendar.js';
-import { requestedAmount, type RefundRequest } from '../../domain/refund.js';
+import { addBusinessDays, settlementHoldEnds } from '../../../domain/calendar.js';
+import { requestedAmount, type RefundRequest } from '../../../domain/refund.js';
 import { read, submit } from '../activities.js';
 import type { Lifecycle } from '../lifecycle.js';
 import { afterSubmitFailure, describeFailure, untilFinal } from '../support.js';
 import { settleSubmissionFailure } from './common.js';
-import type { LinkMoneyRefundView } from '../../activities/types.js';
+import type { LinkMoneyRefundView } from '../../../activities/types.js';
 
 type LinkMoneyRequest = Extract<RefundRequest, { provider: 'linkmoney' }>;
 

@@ -3,8 +3,8 @@
  * Only types come from activities/: workflow code never loads the adapters.
  */
 import { proxyActivities } from '@temporalio/workflow';
-import type { createActivities } from '../activities/index.js';
-import type { PollSchedule } from '../domain/schedule.js';
+import type { createActivities } from '../../activities/index.js';
+import type { PollSchedule } from '../../domain/schedule.js';
 
 type Activities = ReturnType<typeof createActivities>;
 

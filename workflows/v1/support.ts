@@ -1,7 +1,7 @@
 /** Helpers shared by the provider flows: failure inspection and racing work against operator actions. */
 import { ActivityFailure, ApplicationFailure, RetryState, TimeoutFailure } from '@temporalio/common';
 import { CancellationScope, condition, isCancellation, sleep } from '@temporalio/workflow';
-import type { PollSchedule } from '../domain/schedule.js';
+import type { PollSchedule } from '../../domain/schedule.js';
 import type { Lifecycle } from './lifecycle.js';
 
 export interface FailureInfo {

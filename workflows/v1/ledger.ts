@@ -9,9 +9,9 @@
  * looking at the payment's refunds: the new one is ours.
  */
 import { allHandlersFinished, condition, continueAsNew, defineSignal, getExternalWorkflowHandle, setHandler, workflowInfo } from '@temporalio/workflow';
-import { formatMoney, type CurrencyCode } from '../domain/money.js';
-import { fnv1a64 } from '../domain/hash.js';
-import type { Provider } from '../domain/providers.js';
+import { formatMoney, type CurrencyCode } from '../../domain/money.js';
+import { fnv1a64 } from '../../domain/hash.js';
+import type { Provider } from '../../domain/providers.js';
 
 export interface SlotClaim {
   refundId: string;

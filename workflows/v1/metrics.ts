@@ -7,8 +7,8 @@
  *   refunds_needs_attention_left        counter    {provider}           entered - left = refunds needing attention now
  */
 import { metricMeter } from '@temporalio/workflow';
-import type { RefundState } from '../domain/state.js';
-import { isFinalStatus, type RefundStatus } from '../domain/status.js';
+import type { RefundState } from '../../domain/state.js';
+import { isFinalStatus, type RefundStatus } from '../../domain/status.js';
 
 export const REFUND_METRICS = {
   final: 'refunds_final',

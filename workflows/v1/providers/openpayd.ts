@@ -3,8 +3,8 @@
  * A PENDING ("Waiting") or unknown answer is followed up through the status read. A lost
  * answer is settled by comparing the payment's refunds with those seen before we submitted.
  */
-import type { RefundRequest } from '../../domain/refund.js';
-import { SYNC_FOLLOW_UP } from '../../domain/schedule.js';
+import type { RefundRequest } from '../../../domain/refund.js';
+import { SYNC_FOLLOW_UP } from '../../../domain/schedule.js';
 import { poller, read, submit } from '../activities.js';
 import type { Lifecycle } from '../lifecycle.js';
 import { afterSubmitFailure, describeFailure, startPolling, stopPolling, untilFinal } from '../support.js';

@@ -5,9 +5,9 @@
  * (with a slow provider check where one exists) until an operator resolves it.
  */
 import { ApplicationFailure, allHandlersFinished, condition, setHandler, workflowInfo } from '@temporalio/workflow';
-import { PROVIDER_NAMES } from '../domain/providers.js';
-import { parseRefundRequest, RefundRequestError, type RefundRequest } from '../domain/refund.js';
-import type { RefundState } from '../domain/state.js';
+import { PROVIDER_NAMES } from '../../domain/providers.js';
+import { parseRefundRequest, RefundRequestError, type RefundRequest } from '../../domain/refund.js';
+import type { RefundState } from '../../domain/state.js';
 import { CallbackOutbox } from './callbacks.js';
 import { Lifecycle } from './lifecycle.js';
 import { acquireSlot, releaseSlot } from './slot.js';
@@ -19,7 +19,7 @@ import {
   rejectRefundUpdate,
   RESOLUTIONS,
   resolveRefundUpdate,
-} from './messages.js';
+} from '../messages.js';
 import { linkmoneyFlow } from './providers/linkmoney.js';
 import { openpaydFlow } from './providers/openpayd.js';
 import { reservepayFlow } from './providers/reservepay.js';

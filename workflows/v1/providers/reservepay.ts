@@ -3,8 +3,8 @@
  * refundable amount. The answer is the new refund's id; its status comes from find-refund.
  * A lost answer is settled by listing the payment's refunds against those seen before.
  */
-import type { RefundRequest } from '../../domain/refund.js';
-import { SYNC_FOLLOW_UP } from '../../domain/schedule.js';
+import type { RefundRequest } from '../../../domain/refund.js';
+import { SYNC_FOLLOW_UP } from '../../../domain/schedule.js';
 import { poller, read, submit } from '../activities.js';
 import type { Lifecycle } from '../lifecycle.js';
 import { afterSubmitFailure, describeFailure, startPolling, stopPolling, untilFinal } from '../support.js';

@@ -1,0 +1,95 @@
+/**
+ * The one type every provider answer becomes. Each adapter's transformers map every answer of
+ * its provider (submission answer, status read, look-up, error body) to a RefundOutcome; the
+ * workflow sees only these domain values and never a provider's wire status or code.
+ * Pure TypeScript: safe to import from workflow code.
+ */
+import type { PendingReason } from './status.js';
+
+/** Final statuses a provider answer can prove (canceled and needs_attention are ours, not theirs). */
+export const OUTCOME_FINAL_STATUSES = ['approved', 'authorized', 'rejected', 'failed'] as const;
+export type OutcomeFinalStatus = (typeof OUTCOME_FINAL_STATUSES)[number];
+
+/** Why a definite refusal happened, where the workflow needs to tell the cases apart. */
+export type RefusalKind =
+  /** The provider refused for a business reason (declined, not refundable, amount over the limit). */
+  | 'declined'
+  /** The request cannot succeed as it is (invalid field, unknown payment). */
+  | 'invalid';
+
+/** What the provider reported, kept for people (verbatim wire values, never matched in workflows). */
+export interface ProviderFacts {
+  /** The provider's own id of the refund, when it gives one. */
+  refundId?: string;
+  /** The provider's status word, verbatim ("APPROVED", "succeeded", "PENDING", ...). */
+  status?: string;
+  /** The provider's code, verbatim as a string ("00", "32", "NOT_REFUNDABLE", ...). */
+  code?: string;
+  /** The provider's message, verbatim. */
+  message?: string;
+  /** Amount the provider reports as refunded, integer minor units. */
+  amountMinor?: number;
+}
+
+export type RefundOutcome = ProviderFacts &
+  (
+    | {
+        /** The provider settled the refund. */
+        kind: 'final';
+        status: OutcomeFinalStatus;
+        /** For rejected/failed: which kind of refusal. */
+        refusal?: RefusalKind;
+      }
+    | {
+        /** The provider has the refund and has not decided yet. */
+        kind: 'pending';
+        reason: Exclude<PendingReason, 'submitting'>;
+      }
+    | {
+        /**
+         * A refund of this payment already exists at the provider ("Refund already requested",
+         * "Already refunded", a requestKey seen before). Ours after a lost answer of ours;
+         * somebody else's on a first attempt.
+         */
+        kind: 'exists';
+      }
+    | {
+        /**
+         * A value nobody documented (a status, a code): the refund stays pending, the raw value is
+         * shown, and after a few in a row a person is told. Never success.
+         */
+        kind: 'unrecognized';
+        /** Which field held it and its raw value, e.g. `status "SETTLING"`. */
+        raw: string;
+      }
+  );
+
+export type FinalOutcome = Extract<RefundOutcome, { kind: 'final' }>;
+
+/** Strip the discriminating fields: what the provider reported, for the refund's state. */
+export function providerFacts(outcome: ProviderFacts): ProviderFacts {
+  const facts: ProviderFacts = {};
+  if (outcome.refundId !== undefined) facts.refundId = outcome.refundId;
+  if (outcome.status !== undefined) facts.status = outcome.status;
+  if (outcome.code !== undefined) facts.code = outcome.code;
+  if (outcome.message !== undefined) facts.message = outcome.message;
+  if (outcome.amountMinor !== undefined) facts.amountMinor = outcome.amountMinor;
+  return facts;
+}
+
+/**
+ * Match a provider's value against a map's keys without regard to case or surrounding space:
+ * `matchWire(' approved ', {APPROVED: ...})` finds APPROVED. Returns undefined for a value the
+ * map does not know (the caller maps that to 'unrecognized'). Used by every transformer.
+ */
+export function matchWire<T>(value: unknown, map: Readonly<Record<string, T>>): T | undefined {
+  if (typeof value !== 'string' && typeof value !== 'number') return undefined;
+  const key = normaliseWire(String(value));
+  for (const [k, v] of Object.entries(map)) if (normaliseWire(k) === key) return v;
+  return undefined;
+}
+
+/** "  Terminal-Failed " -> "TERMINAL_FAILED": upper case, trimmed, inner spaces and dashes as underscores. */
+export function normaliseWire(value: string): string {
+  return value.trim().toUpperCase().replace(/[\s-]+/g, '_');
+}
