@@ -11,8 +11,9 @@ import { REFUND_STATUSES, type RefundStatus } from '../domain/status.js';
 import { PROVIDERS, type Provider } from '../domain/providers.js';
 import { RefundRequestError } from '../domain/refund.js';
 import type { RefundState } from '../domain/state.js';
-import { ConfigError, loadTemporalConfig, type TemporalConfig } from '../worker/config.js';
+import { ConfigError } from '../domain/config.js';
 import { RESOLUTIONS, type Resolution } from '../workflows/messages.js';
+import { connectionOptions, loadTemporalConfig, type TemporalConfig } from './connection.js';
 import { RefundActionRejectedError, RefundConflictError, RefundNotFoundError } from './errors.js';
 import { RefundsClient } from './refunds-client.js';
 import { buildCreateRequest, FIELD_FLAGS } from './cli/create-request.js';
@@ -97,12 +98,7 @@ function temporalConfig(flags: Flags, env: NodeJS.ProcessEnv): TemporalConfig {
 /** Like RefundsClient.connect, with a shorter connect timeout: a CLI should fail fast. */
 async function connect(config: TemporalConfig): Promise<RefundsClient> {
   try {
-    const connection = await Connection.connect({
-      address: config.address,
-      connectTimeout: CONNECT_TIMEOUT,
-      ...(config.tls ? { tls: config.tls } : {}),
-      ...(config.apiKey ? { apiKey: config.apiKey.reveal() } : {}),
-    });
+    const connection = await Connection.connect({ ...connectionOptions(config), connectTimeout: CONNECT_TIMEOUT });
     return new RefundsClient(new Client({ connection, namespace: config.namespace }), config.taskQueue);
   } catch (err) {
     const cause = err instanceof ServiceError && err.cause instanceof Error ? err.cause.message : err instanceof Error ? err.message : String(err);

@@ -18,7 +18,6 @@ import { paymentKey, parseRefundRequest, refundIdFor, refundSummary, requestedAm
 import { initialRefundState, type OperatorInput, type RefundState } from '../domain/state.js';
 import { isFinalStatus, type RefundStatus } from '../domain/status.js';
 import type { Provider } from '../domain/providers.js';
-import { loadTemporalConfig, type TemporalConfig } from '../worker/config.js';
 import { refundWorkflow } from '../workflows/index.js';
 import {
   approveRefundUpdate,
@@ -37,6 +36,7 @@ import {
   RefundProviderKey,
   RefundStatusKey,
 } from '../workflows/search-attributes.js';
+import { connectionOptions, loadTemporalConfig, type TemporalConfig } from './connection.js';
 import { decodeRow, type RefundSummaryRow } from './decode.js';
 import { RefundActionRejectedError, RefundConflictError, RefundNotFoundError } from './errors.js';
 
@@ -113,11 +113,7 @@ export class RefundsClient {
     converter: DataConverter | undefined = dataConverter(),
     plugins: ClientPlugin[] = [],
   ): Promise<RefundsClient> {
-    const connection = await Connection.connect({
-      address: config.address,
-      ...(config.tls ? { tls: config.tls } : {}),
-      ...(config.apiKey ? { apiKey: config.apiKey.reveal() } : {}),
-    });
+    const connection = await Connection.connect(connectionOptions(config));
     // REFUNDS_ENCRYPTION_KEYS set: payloads encrypted like the worker's (codec/data-converter.ts).
     return new RefundsClient(new Client({ connection, namespace: config.namespace, plugins, ...(converter ? { dataConverter: converter } : {}) }), config.taskQueue);
   }

@@ -7,9 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { z } from 'zod';
-import { ConfigError } from '../worker/config.js';
-
-export const ENCRYPTION_KEYS_VAR = 'REFUNDS_ENCRYPTION_KEYS';
+import { ConfigError, encryptionSettings, type Env } from '../domain/config.js';
 
 export interface EncryptionKey {
   id: string;
@@ -49,20 +47,20 @@ const KeyList = z
     }
   });
 
-/** Parse a key list; throws ConfigError naming `variable`. */
-export function parseKeyRing(value: string, variable = ENCRYPTION_KEYS_VAR): KeyRing {
+/** Parse a key list; throws ConfigError naming REFUNDS_ENCRYPTION_KEYS. */
+export function parseKeyRing(value: string): KeyRing {
   const parsed = KeyList.safeParse(value);
   if (!parsed.success) {
-    throw new ConfigError(`${variable}: ${parsed.error.issues.map((i) => i.message).join('; ')} (value not shown)`);
+    throw new ConfigError(`REFUNDS_ENCRYPTION_KEYS: ${parsed.error.issues.map((i) => i.message).join('; ')} (value not shown)`);
   }
   const keys = parsed.data;
   return { current: keys[0]!, byId: new Map(keys.map((k) => [k.id, k])) };
 }
 
 /** The key ring from the environment, or undefined when encryption is off (variable unset). */
-export function keyRingFromEnv(env: Record<string, string | undefined> = process.env): KeyRing | undefined {
-  const raw = env[ENCRYPTION_KEYS_VAR];
-  return raw === undefined || raw.trim() === '' ? undefined : parseKeyRing(raw);
+export function keyRingFromEnv(env: Env = process.env): KeyRing | undefined {
+  const { keys } = encryptionSettings(env);
+  return keys === undefined ? undefined : parseKeyRing(keys);
 }
 
 /** A new random key entry, `<id>:<base64>`. */

@@ -2,7 +2,7 @@
  * `npm run codec-server`: decrypts payloads for the Temporal Web UI (`--ui-codec-endpoint`, or the
  * UI's own "Codec Server" setting) and for `temporal workflow show --codec-endpoint`.
  */
-import { ConfigError } from '../worker/config.js';
+import { ConfigError } from '../domain/config.js';
 import { loadCodecServerConfig } from './config.js';
 import { startCodecServer } from './server.js';
 

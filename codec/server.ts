@@ -11,12 +11,10 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { Payload, PayloadCodec } from '@temporalio/common';
 import { z } from 'zod';
 import type { Secret } from '../activities/secret.js';
-import { DEFAULT_RATE_LIMIT, TokenBuckets, type RateLimitOptions } from '../client/api/rate-limit.js';
+import { TokenBuckets, type RateLimitOptions } from '../client/api/rate-limit.js';
+import { CODEC_SERVER_DEFAULTS } from '../domain/config.js';
 import { BodyTooLargeError, readLimitedBody } from '../ops/http-body.js';
 import { listen, type RunningServer } from '../ops/listen.js';
-
-export const DEFAULT_CODEC_MAX_BODY_BYTES = 4 * 1024 * 1024;
-export const DEFAULT_CODEC_ORIGINS = ['http://localhost:8233', 'http://127.0.0.1:8233'];
 
 export interface CodecServerOptions {
   codec: PayloadCodec;
@@ -67,10 +65,10 @@ export function payloadToJson(p: Payload): { metadata: Record<string, string>; d
 const sha256 = (s: string) => createHash('sha256').update(s, 'utf8').digest();
 
 export function createCodecServer(options: CodecServerOptions): Server {
-  const origins = new Set(options.allowedOrigins ?? DEFAULT_CODEC_ORIGINS);
-  const max = options.maxBodyBytes ?? DEFAULT_CODEC_MAX_BODY_BYTES;
+  const origins = new Set<string>(options.allowedOrigins ?? CODEC_SERVER_DEFAULTS.origins);
+  const max = options.maxBodyBytes ?? CODEC_SERVER_DEFAULTS.maxBodyBytes;
   const expected = options.token === false ? undefined : sha256(typeof options.token === 'string' ? options.token : options.token.reveal());
-  const buckets = options.rateLimit === false ? undefined : new TokenBuckets({ ...DEFAULT_RATE_LIMIT, ...options.rateLimit });
+  const buckets = options.rateLimit === false ? undefined : new TokenBuckets({ ...CODEC_SERVER_DEFAULTS.rateLimit, ...options.rateLimit });
   const logError = options.logError ?? ((m: string, err: unknown) => console.error(`codec-server: ${m}: ${(err as Error)?.message ?? String(err)}`));
 
   function cors(req: IncomingMessage): Record<string, string> {

@@ -6,9 +6,8 @@
  * Implements Temporal's Logger, so it is also the Runtime logger (SDK, workflow and activity logs).
  */
 import type { LogLevel, LogMetadata, Logger } from '@temporalio/common';
-import { z } from 'zod';
 import { PROVIDERS } from '../domain/providers.js';
-import { ConfigError } from '../worker/config.js';
+import { logSettings, type Env } from '../domain/config.js';
 import { Redactor, defaultRedactor } from './redact.js';
 
 export type LogFormat = 'json' | 'pretty';
@@ -101,27 +100,13 @@ export class StructuredLogger implements Logger {
   }
 }
 
-const LogEnv = z.object({
-  LOG_FORMAT: z.enum(['json', 'pretty'], { error: 'LOG_FORMAT must be json or pretty' }).default('json'),
-  LOG_LEVEL: z
-    .string()
-    .transform((v) => v.toUpperCase())
-    .pipe(z.enum(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR'], { error: 'LOG_LEVEL must be TRACE, DEBUG, INFO, WARN or ERROR' }))
-    .default('INFO'),
-});
-
-/** LOG_FORMAT (json, the default, or pretty) and LOG_LEVEL (INFO) from the environment. */
-export function logOptionsFromEnv(env: Record<string, string | undefined> = process.env): { format: LogFormat; level: LogLevel } {
-  const parsed = LogEnv.safeParse({
-    ...(env.LOG_FORMAT ? { LOG_FORMAT: env.LOG_FORMAT } : {}),
-    ...(env.LOG_LEVEL ? { LOG_LEVEL: env.LOG_LEVEL } : {}),
-  });
-  if (!parsed.success) throw new ConfigError(parsed.error.issues.map((i) => i.message).join('; '));
-  return { format: parsed.data.LOG_FORMAT, level: parsed.data.LOG_LEVEL };
+/** LOG_FORMAT (json, the default, or pretty) and LOG_LEVEL (INFO) from the environment (domain/config.ts). */
+export function logOptionsFromEnv(env: Env = process.env): { format: LogFormat; level: LogLevel } {
+  return logSettings(env);
 }
 
 /** The process's logger from LOG_FORMAT / LOG_LEVEL, redacting `secrets` as well as the patterns. */
-export function createLogger(env: Record<string, string | undefined>, opts: { secrets?: string[]; base?: Record<string, unknown>; write?: (line: string) => void } = {}): StructuredLogger {
+export function createLogger(env: Env, opts: { secrets?: string[]; base?: Record<string, unknown>; write?: (line: string) => void } = {}): StructuredLogger {
   const { format, level } = logOptionsFromEnv(env);
   return new StructuredLogger({ format, level, redactor: new Redactor({ secrets: opts.secrets ?? [] }), base: opts.base ?? {}, ...(opts.write ? { write: opts.write } : {}) });
 }

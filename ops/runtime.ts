@@ -5,21 +5,14 @@
  */
 import { Runtime, makeTelemetryFilterString } from '@temporalio/worker';
 import type { ProviderConfig } from '../activities/types.js';
-import { ConfigError } from '../worker/config.js';
+import { metricsSettings, type Env } from '../domain/config.js';
 import type { StructuredLogger } from './logger.js';
 
 export { createLogger } from './logger.js';
 
-type Env = Record<string, string | undefined>;
-
-export const DEFAULT_METRICS_BIND_ADDRESS = '127.0.0.1:9464';
-
-/** METRICS_BIND_ADDRESS: host:port, or `off`; undefined = no endpoint. */
-export function metricsBindAddress(env: Env = process.env, fallback: string | undefined = DEFAULT_METRICS_BIND_ADDRESS): string | undefined {
-  const raw = env.METRICS_BIND_ADDRESS?.trim() || fallback;
-  if (raw === undefined || raw === 'off') return undefined;
-  if (!/^[A-Za-z0-9.\-_[\]:]+:\d{1,5}$/.test(raw)) throw new ConfigError(`METRICS_BIND_ADDRESS: must be host:port (for example 127.0.0.1:9464) or off (got ${JSON.stringify(raw)})`);
-  return raw;
+/** METRICS_BIND_ADDRESS (domain/config.ts): host:port, default 127.0.0.1:9464; undefined = `off`. */
+export function metricsBindAddress(env: Env = process.env): string | undefined {
+  return metricsSettings(env).bindAddress;
 }
 
 /** Every credential value in the provider configuration, for the redactor. */

@@ -12,7 +12,7 @@ import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { Resource } from '@opentelemetry/resources';
 import { BasicTracerProvider, ConsoleSpanExporter, SimpleSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { OpenTelemetryPlugin } from '@temporalio/interceptors-opentelemetry';
-import { z } from 'zod';
+import { tracingSettings, type Env } from '../domain/config.js';
 
 export interface Tracing {
   tracer: Tracer;
@@ -43,14 +43,11 @@ export function createTracing(serviceName: string, spanProcessor: SpanProcessor)
   };
 }
 
-const ExporterSchema = z.enum(['none', 'console'], { error: 'must be none or console' });
-
-/** Tracing from the environment (OTEL_TRACES_EXPORTER), or undefined when off. */
-export function tracingFromEnv(serviceName: string, env: Record<string, string | undefined> = process.env): Tracing | undefined {
-  const parsed = ExporterSchema.safeParse(env.OTEL_TRACES_EXPORTER || 'none');
-  if (!parsed.success) throw new Error(`OTEL_TRACES_EXPORTER: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
-  if (parsed.data === 'none') return undefined;
-  return createTracing(env.OTEL_SERVICE_NAME || serviceName, new SimpleSpanProcessor(new ConsoleSpanExporter()));
+/** Tracing from the environment (OTEL_TRACES_EXPORTER, OTEL_SERVICE_NAME: domain/config.ts), or undefined when off. */
+export function tracingFromEnv(serviceName: string, env: Env = process.env): Tracing | undefined {
+  const settings = tracingSettings(env);
+  if (settings.exporter === 'none') return undefined;
+  return createTracing(settings.serviceName ?? serviceName, new SimpleSpanProcessor(new ConsoleSpanExporter()));
 }
 
 export { trace };

@@ -10,18 +10,21 @@
  * Waits for each part to be ready, prints one banner, and on Ctrl-C stops everything.
  */
 import type { ChildProcess } from 'node:child_process';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { credentialsFromEnv, resolveCredentials } from '../sandbox/credentials.js';
+import { loadTemporalConfig } from '../client/connection.js';
 import { loadCodecServerConfig } from '../codec/config.js';
 import { localKeyEntries } from '../codec/keys.js';
 import { startCodecServer } from '../codec/server.js';
-import { ConfigError, loadProviderConfig, loadTemporalConfig } from '../worker/config.js';
+import { apiSettings, ConfigError, providerSettings, startSettings, temporalSettings, type StartSettings } from '../domain/config.js';
 import { startDevServer, type DevServer } from './dev-server.js';
 import { isPortOpen, spawnChild, stopChild, waitFor } from './processes.js';
 import { PROJECT_ROOT } from './temporal-binaries.js';
 
 const env = process.env;
-const dataDir = env.REFUNDS_DATA_DIR ?? join(PROJECT_ROOT, '.data');
+/** TEMPORAL_PORT, TEMPORAL_UI_PORT, SANDBOX_PORT, REFUNDS_SANDBOX, REFUNDS_DATA_DIR, REFUNDS_ENCRYPTION (domain/config.ts); set first thing in main(). */
+let settings: StartSettings;
+let dataDir: string;
 const children: ChildProcess[] = [];
 let devServer: DevServer | undefined;
 let stopping = false;
@@ -65,7 +68,7 @@ async function shutdown(code: number): Promise<never> {
  * without REFUNDS_CODEC_TOKEN it runs with auth off on loopback (local runs only).
  */
 async function startLocalCodecServer(): Promise<{ url: string; auth: string }> {
-  const uiPort = Number(env.TEMPORAL_UI_PORT ?? 8233);
+  const uiPort = settings.temporalUiPort;
   const codecEnv = {
     REFUNDS_CODEC_AUTH: env.REFUNDS_CODEC_TOKEN ? 'on' : 'off',
     REFUNDS_CODEC_ORIGINS: `http://localhost:${uiPort},http://127.0.0.1:${uiPort}`,
@@ -80,35 +83,40 @@ async function startLocalCodecServer(): Promise<{ url: string; auth: string }> {
 async function main(): Promise<void> {
   process.on('SIGINT', () => void shutdown(0));
   process.on('SIGTERM', () => void shutdown(0));
+  settings = startSettings(env);
+  dataDir = resolve(PROJECT_ROOT, settings.dataDir);
   // 0. Payload encryption (README "Operations"): REFUNDS_ENCRYPTION_KEYS, or REFUNDS_ENCRYPTION=on for a local key in the data folder.
-  if (!env.REFUNDS_ENCRYPTION_KEYS && env.REFUNDS_ENCRYPTION === 'on') env.REFUNDS_ENCRYPTION_KEYS = localKeyEntries(join(dataDir, 'encryption-keys'));
+  if (!env.REFUNDS_ENCRYPTION_KEYS && settings.localEncryption) env.REFUNDS_ENCRYPTION_KEYS = localKeyEntries(join(dataDir, 'encryption-keys'));
   const codecEndpoint = env.REFUNDS_ENCRYPTION_KEYS ? await startLocalCodecServer() : undefined;
   const workerEnv: NodeJS.ProcessEnv = { ...env };
   const lines: string[] = [];
-  const apiPort = Number(env.REFUNDS_API_PORT || 8080);
+  // The API's own settings, checked now: `npm start` lends it a development token when none is set.
+  const api = apiSettings({ ...env, REFUNDS_API_TOKEN: env.REFUNDS_API_TOKEN || 'dev-token' });
+  const apiPort = api.port;
   if (await isPortOpen(apiPort)) throw new ConfigError(`port ${apiPort} is already in use; set REFUNDS_API_PORT`);
 
   // 1. Temporal.
   const external = Boolean(env.TEMPORAL_ADDRESS);
+  const { namespace } = temporalSettings(env);
   if (!external) {
-    const port = Number(env.TEMPORAL_PORT ?? 7233);
-    const uiPort = Number(env.TEMPORAL_UI_PORT ?? 8233);
+    const port = settings.temporalPort;
+    const uiPort = settings.temporalUiPort;
     for (const p of [port, uiPort]) {
       if (await isPortOpen(p)) throw new ConfigError(`port ${p} is already in use (another npm start?); set TEMPORAL_PORT / TEMPORAL_UI_PORT`);
     }
     console.log(`start: Temporal dev server (data in ${dataDir}) ...`);
-    devServer = await startDevServer({ dbFile: join(dataDir, 'temporal.db'), port, uiPort, namespace: env.TEMPORAL_NAMESPACE || 'default', logLevel: 'error', ...(codecEndpoint ? { extraArgs: ['--ui-codec-endpoint', codecEndpoint.url] } : {}) });
+    devServer = await startDevServer({ dbFile: join(dataDir, 'temporal.db'), port, uiPort, namespace, logLevel: 'error', ...(codecEndpoint ? { extraArgs: ['--ui-codec-endpoint', codecEndpoint.url] } : {}) });
     await waitFor('Temporal Web UI', async () => (await fetch(devServer!.uiUrl!)).ok, { timeoutMs: 30_000 });
     workerEnv.TEMPORAL_ADDRESS = devServer.address;
     lines.push(`Temporal Web UI     ${devServer.uiUrl}`, `Temporal frontend   ${devServer.address}  (namespace ${devServer.namespace}, SQLite ${join(dataDir, 'temporal.db')})`);
   } else {
-    lines.push(`Temporal frontend   ${env.TEMPORAL_ADDRESS}  (namespace ${env.TEMPORAL_NAMESPACE || 'default'}, external cluster)`);
+    lines.push(`Temporal frontend   ${env.TEMPORAL_ADDRESS}  (namespace ${namespace}, external cluster)`);
   }
   const temporal = loadTemporalConfig(workerEnv);
 
   // 2. Provider sandbox, for every provider without a base URL of its own.
-  if ((env.REFUNDS_SANDBOX ?? 'on') !== 'off') {
-    const sandboxPort = Number(env.SANDBOX_PORT ?? 4010);
+  if (settings.sandbox) {
+    const sandboxPort = settings.sandboxPort;
     if (await isPortOpen(sandboxPort)) throw new ConfigError(`port ${sandboxPort} is already in use; set SANDBOX_PORT`);
     const sandbox = tsx('sandbox/main.ts', { ...env, SANDBOX_PORT: String(sandboxPort), SANDBOX_STATE_FILE: env.SANDBOX_STATE_FILE ?? join(dataDir, 'sandbox.json') });
     await waitFor('provider sandbox', () => isPortOpen(sandboxPort), { timeoutMs: 30_000, child: sandbox });
@@ -129,7 +137,7 @@ async function main(): Promise<void> {
     }
     lines.push(`Provider sandbox    ${base}  (admin ${base}/_sandbox; serving ${sandboxed.join(', ') || 'no provider'})`);
   }
-  loadProviderConfig(workerEnv); // fail here, naming the variable, before starting the worker
+  providerSettings(workerEnv); // fail here, naming the variable, before starting the worker
 
   // 3. Worker.
   // The SDK logs the workflow bundle's build at INFO: keep `npm start` quiet unless asked.
@@ -142,9 +150,8 @@ async function main(): Promise<void> {
   lines.push(`Refund worker       task queue "${temporal.taskQueue}"`);
 
   // 4. HTTP API: the Temporal address, not the sandbox credentials the worker got.
-  const apiToken = env.REFUNDS_API_TOKEN || 'dev-token';
-  const apiHost = env.REFUNDS_API_HOST || '127.0.0.1';
-  const apiEnv: NodeJS.ProcessEnv = { ...env, TEMPORAL_ADDRESS: temporal.address, REFUNDS_API_PORT: String(apiPort), REFUNDS_API_HOST: apiHost, REFUNDS_API_TOKEN: apiToken };
+  const apiHost = api.host;
+  const apiEnv: NodeJS.ProcessEnv = { ...env, TEMPORAL_ADDRESS: temporal.address, REFUNDS_API_PORT: String(apiPort), REFUNDS_API_HOST: apiHost, REFUNDS_API_TOKEN: api.token };
   await whenReady(tsx('client/api/main.ts', apiEnv, true), 'HTTP API');
   lines.push(`HTTP API            http://${apiHost}:${apiPort}  (Bearer ${env.REFUNDS_API_TOKEN ? '$REFUNDS_API_TOKEN' : 'dev-token'})`);
   if (codecEndpoint) lines.push(`Codec server        ${codecEndpoint.url}  (payloads AES-256-GCM encrypted; auth ${codecEndpoint.auth})`);

@@ -4,10 +4,12 @@
  * When started by `npm start` it reports readiness over IPC.
  */
 import { Connection } from '@temporalio/client';
+import { connectionOptions, loadTemporalConfig } from '../client/connection.js';
 import { dataConverter } from '../codec/data-converter.js';
+import { ConfigError } from '../domain/config.js';
 import { tracingFromEnv } from '../ops/tracing.js';
 import { createLogger, installWorkerRuntime, metricsBindAddress, providerSecrets } from '../ops/runtime.js';
-import { ConfigError, loadCallbackSecret, loadProviderConfig, loadTemporalConfig, loadWorkerTuning } from './config.js';
+import { loadCallbackSecret, loadProviderConfig, loadWorkerTuning } from './config.js';
 import { ensureSearchAttributes } from './search-attributes.js';
 import { connectWorker, createRefundWorker } from './worker.js';
 
@@ -22,11 +24,7 @@ async function main(): Promise<void> {
   const logger = createLogger(process.env, { secrets: [...providerSecrets(providers), ...(callbackSecret ? [callbackSecret.reveal()] : [])], base: { service: 'worker' } });
   installWorkerRuntime({ logger, metrics });
 
-  const client = await Connection.connect({
-    address: temporal.address,
-    ...(temporal.tls ? { tls: temporal.tls } : {}),
-    ...(temporal.apiKey ? { apiKey: temporal.apiKey.reveal() } : {}),
-  });
+  const client = await Connection.connect(connectionOptions(temporal));
   const added = await ensureSearchAttributes(client, temporal.namespace);
   if (added.length) console.log(`worker: registered search attributes ${added.join(', ')}`);
   await client.close();

@@ -8,16 +8,13 @@ import { createActivities } from '../activities/index.js';
 import { createDispatcher } from '../activities/http.js';
 import type { Secret } from '../activities/secret.js';
 import type { ProviderConfig } from '../activities/types.js';
-import type { TemporalConfig, WorkerTuning } from './config.js';
+import { connectionOptions, type TemporalConfig } from '../client/connection.js';
+import type { WorkerTuning } from '../domain/config.js';
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 
 export async function connectWorker(temporal: TemporalConfig): Promise<NativeConnection> {
-  return NativeConnection.connect({
-    address: temporal.address,
-    ...(temporal.tls ? { tls: temporal.tls } : {}),
-    ...(temporal.apiKey ? { apiKey: temporal.apiKey.reveal() } : {}),
-  });
+  return NativeConnection.connect(connectionOptions(temporal));
 }
 
 export interface RefundWorkerOptions {

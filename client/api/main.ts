@@ -3,22 +3,25 @@
  * the environment (see .env.example), prints its URL, reports readiness over IPC when started by
  * `npm start`, and stops on SIGINT/SIGTERM or when its parent goes away.
  */
-import { ConfigError, loadTemporalConfig } from '../../worker/config.js';
+import { Secret } from '../../activities/secret.js';
+import { apiSettings, ConfigError } from '../../domain/config.js';
 import { createLogger } from '../../ops/logger.js';
 import { tracingFromEnv } from '../../ops/tracing.js';
+import { loadTemporalConfig } from '../connection.js';
 import { RefundsClient } from '../refunds-client.js';
-import { loadApiConfig } from './config.js';
 import { startApiServer } from './server.js';
 
 async function main(): Promise<void> {
-  const config = loadApiConfig();
+  const config = apiSettings(process.env); // REFUNDS_API_*: domain/config.ts
+  const token = new Secret(config.token);
   const temporal = loadTemporalConfig();
   // JSON lines (LOG_FORMAT=pretty for humans), tokens and card/bank data redacted.
-  const logger = createLogger(process.env, { secrets: [config.token.reveal()], base: { service: 'api' } });
+  const logger = createLogger(process.env, { secrets: [token.reveal()], base: { service: 'api' } });
   const tracing = tracingFromEnv('refund-api');
   const refunds = await RefundsClient.connect(temporal, undefined, tracing ? [tracing.plugin] : []);
   const api = await startApiServer({
     ...config,
+    token,
     refunds,
     ...(tracing ? { tracer: tracing.tracer } : {}),
     logError: (message, err) => logger.error(`api: ${message}`, { error: err }),

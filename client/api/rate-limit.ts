@@ -4,13 +4,11 @@
  * pruned when the map grows, so memory stays bounded by the number of recently active clients.
  */
 export interface RateLimitOptions {
-  /** Sustained requests per second per client (default 50). */
+  /** Sustained requests per second per client. */
   ratePerSecond: number;
-  /** Requests a client may make at once (default 100). */
+  /** Requests a client may make at once. */
   burst: number;
 }
-
-export const DEFAULT_RATE_LIMIT: RateLimitOptions = { ratePerSecond: 50, burst: 100 };
 
 interface Bucket {
   tokens: number;

@@ -10,18 +10,17 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { z } from 'zod';
 import type { Secret } from '../../activities/secret.js';
+import { API_DEFAULTS } from '../../domain/config.js';
 import { RefundRequestError } from '../../domain/refund.js';
 import type { RefundState } from '../../domain/state.js';
 import { RefundActionRejectedError, RefundConflictError, RefundNotFoundError } from '../errors.js';
 import { BodyTooLargeError, readLimitedBody } from '../../ops/http-body.js';
 import type { RefundsClient } from '../refunds-client.js';
 import { openApiDocument } from './openapi.js';
-import { DEFAULT_RATE_LIMIT, TokenBuckets, type RateLimitOptions } from './rate-limit.js';
+import { TokenBuckets, type RateLimitOptions } from './rate-limit.js';
 import { ACTIONS, ListQuerySchema, type Action } from './schemas.js';
 import { SpanStatusCode, type Tracer } from '@opentelemetry/api';
 import { listen, type RunningServer } from '../../ops/listen.js';
-
-export const DEFAULT_MAX_BODY_BYTES = 64 * 1024;
 
 export interface ApiServerOptions {
   refunds: RefundsClient;
@@ -149,8 +148,8 @@ const ALLOWED: Record<Route['kind'], string[]> = { collection: ['GET', 'POST'], 
 export function createApiServer(options: ApiServerOptions): Server {
   const { refunds } = options;
   const expected = sha256(typeof options.token === 'string' ? options.token : options.token.reveal());
-  const maxBody = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
-  const buckets = options.rateLimit === false ? undefined : new TokenBuckets({ ...DEFAULT_RATE_LIMIT, ...options.rateLimit });
+  const maxBody = options.maxBodyBytes ?? API_DEFAULTS.maxBodyBytes;
+  const buckets = options.rateLimit === false ? undefined : new TokenBuckets({ ...API_DEFAULTS.rateLimit, ...options.rateLimit });
   const readyTimeoutMs = options.readyTimeoutMs ?? 2000;
   const logError = options.logError ?? ((message: string, err: unknown) => console.error(`api: ${message}`, err));
   let openapi: string | undefined;

@@ -1,5 +1,26 @@
+/**
+ * The environment schema (domain/config.ts): defaults, validation messages naming the variable,
+ * secrets never repeated, .env.example in step with it; and the rooms' wiring on top of it (TLS
+ * files and the API key in client/connection.ts, provider credentials in worker/config.ts).
+ */
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadProviderConfig, loadTemporalConfig, PROVIDER_DEFAULT_BASE_URLS } from '../../worker/config.js';
+import { loadTemporalConfig } from '../../client/connection.js';
+import {
+  apiSettings,
+  ConfigError,
+  logSettings,
+  metricsSettings,
+  providerSettings,
+  startSettings,
+  temporalSettings,
+  tracingSettings,
+  VARIABLES,
+  workerTuning,
+} from '../../domain/config.js';
+import { loadProviderConfig } from '../../worker/config.js';
 
 const creds = {
   SECPAID_TOKEN: 'tok-secpaid',
@@ -9,8 +30,23 @@ const creds = {
   RESERVEPAY_API_KEY: 'skey_live_1',
 };
 
-describe('loadTemporalConfig', () => {
+describe('.env.example', () => {
+  const documented = new Map(
+    [...readFileSync(new URL('../../.env.example', import.meta.url), 'utf8').matchAll(/^#? ?([A-Z][A-Z0-9_]+)=(.*)$/gm)].map((m) => [m[1]!, m[2]!]),
+  );
+
+  it('lists every variable of the schema, and nothing else', () => {
+    expect([...documented.keys()].sort()).toEqual(Object.keys(VARIABLES).sort());
+  });
+
+  it.each(Object.entries(VARIABLES).filter(([, v]) => 'fallback' in v))('gives %s its default', (name, v) => {
+    expect(documented.get(name)).toBe((v as { fallback: string }).fallback);
+  });
+});
+
+describe('temporal settings', () => {
   it('defaults to the local dev server, namespace default, task queue refunds', () => {
+    expect(temporalSettings({})).toEqual({ address: 'localhost:7233', namespace: 'default', taskQueue: 'refunds' });
     expect(loadTemporalConfig({})).toEqual({ address: 'localhost:7233', namespace: 'default', taskQueue: 'refunds' });
   });
 
@@ -21,56 +57,136 @@ describe('loadTemporalConfig', () => {
     expect(JSON.stringify(c)).not.toContain('very-secret');
   });
 
+  it('reads the client certificate, key and CA files, and names the variable of a file it cannot read', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'refunds-tls-'));
+    const file = (name: string) => {
+      writeFileSync(join(dir, name), `-- ${name} --`);
+      return join(dir, name);
+    };
+    const env = { TEMPORAL_TLS_CERT: file('client.pem'), TEMPORAL_TLS_KEY: file('client.key'), TEMPORAL_TLS_CA: file('ca.pem'), TEMPORAL_TLS_SERVER_NAME: 'temporal.internal' };
+    const c = loadTemporalConfig(env);
+    expect(c.tls?.clientCertPair?.crt.toString()).toBe('-- client.pem --');
+    expect(c.tls?.clientCertPair?.key.toString()).toBe('-- client.key --');
+    expect(c.tls?.serverRootCACertificate?.toString()).toBe('-- ca.pem --');
+    expect(c.tls?.serverNameOverride).toBe('temporal.internal');
+    expect(() => loadTemporalConfig({ ...env, TEMPORAL_TLS_CA: join(dir, 'missing.pem') })).toThrow(/^TEMPORAL_TLS_CA: cannot read /);
+  });
+
+  it('TEMPORAL_TLS=false keeps TLS off even with an API key', () => {
+    expect(temporalSettings({ TEMPORAL_API_KEY: 'k', TEMPORAL_TLS: 'false' }).tls).toBeUndefined();
+  });
+
   it.each([
     ['TEMPORAL_ADDRESS', 'not an address', /TEMPORAL_ADDRESS: must be host:port/],
     ['TEMPORAL_TLS', 'maybe', /TEMPORAL_TLS: must be true or false/],
     ['TEMPORAL_TLS_CERT', '/nonexistent.pem', /TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY must be set together/],
   ])('rejects %s=%j naming the variable', (name, value, message) => {
-    expect(() => loadTemporalConfig({ [name]: value })).toThrow(message);
+    expect(() => temporalSettings({ [name]: value })).toThrow(message);
+    expect(() => temporalSettings({ [name]: value })).toThrow(ConfigError);
   });
 });
 
-describe('loadProviderConfig', () => {
+describe('provider settings', () => {
   it('uses the documented hosts by default', () => {
-    const c = loadProviderConfig(creds);
-    expect(c.secpaid.baseUrl).toBe(PROVIDER_DEFAULT_BASE_URLS.SECPAID_BASE_URL);
+    const c = providerSettings(creds);
+    expect(c.secpaid.baseUrl).toBe('https://app.secpaid.com/api/v2');
+    expect(c.secpaid.requestsPerMinute).toBe(50);
     expect(c.linkmoney.baseUrl).toBe('https://api.link.money');
     expect(c.openpayd.baseUrl).toBe('https://api.openpaydpsp.com');
     expect(c.reservepay.baseUrl).toBe('https://api.reservepay.com');
     expect(c.linkmoney.statusPath).toBe('/v1/transactions/{paymentId}');
+    expect(c.linkmoney.scope).toBe('Link-Payment');
     expect(c.reservepay.apiVersion).toBe('2025-04-01');
+    expect(c.requestTimeoutMs).toBe(15_000);
   });
 
   it('strips a trailing slash from base URLs', () => {
-    expect(loadProviderConfig({ ...creds, SECPAID_BASE_URL: 'http://127.0.0.1:4010/secpaid/api/v2/' }).secpaid.baseUrl).toBe(
+    expect(providerSettings({ ...creds, SECPAID_BASE_URL: 'http://127.0.0.1:4010/secpaid/api/v2/' }).secpaid.baseUrl).toBe(
       'http://127.0.0.1:4010/secpaid/api/v2',
     );
   });
 
-  it('keeps every credential out of JSON and string forms', () => {
-    const text = JSON.stringify(loadProviderConfig(creds)) + String(loadProviderConfig(creds).secpaid.token);
+  it('the worker keeps every credential out of JSON and string forms', () => {
+    const config = loadProviderConfig(creds);
+    const text = JSON.stringify(config) + String(config.secpaid.token);
     for (const [name, value] of Object.entries(creds)) {
       if (name === 'LINKMONEY_CLIENT_ID') continue; // an identifier, not a secret
       expect(text).not.toContain(value);
     }
+    expect(config.openpayd.apiKey.reveal()).toBe(creds.OPENPAYD_API_KEY);
   });
 
   it.each(Object.keys(creds))('stops when %s is missing, naming it', (name) => {
     const env: Record<string, string> = { ...creds };
     delete env[name];
-    expect(() => loadProviderConfig(env)).toThrow(ConfigError);
-    expect(() => loadProviderConfig(env)).toThrow(new RegExp(`^${name}`));
+    expect(() => providerSettings(env)).toThrow(ConfigError);
+    expect(() => providerSettings(env)).toThrow(new RegExp(`^${name} is required but not set`));
   });
 
   it.each([
     ['SECPAID_BASE_URL', 'ftp://x', /SECPAID_BASE_URL: must be an http\(s\) URL/],
+    ['SECPAID_REQUESTS_PER_MINUTE', '61', /SECPAID_REQUESTS_PER_MINUTE: must be 1-60/],
     ['OPENPAYD_API_KEY', 'short', /OPENPAYD_API_KEY: must be 32 characters/],
     ['LINKMONEY_STATUS_PATH', '/v1/x', /LINKMONEY_STATUS_PATH: must start with \/ and contain \{paymentId\}/],
-    ['PROVIDER_TIMEOUT_MS', '-5', /PROVIDER_TIMEOUT_MS/],
+    ['PROVIDER_TIMEOUT_MS', '-5', /PROVIDER_TIMEOUT_MS: must be greater than zero/],
     ['RESERVEPAY_API_VERSION', 'latest', /RESERVEPAY_API_VERSION: must be YYYY-MM-DD/],
   ])('rejects %s=%j naming the variable and hiding secrets', (name, value, message) => {
-    const run = () => loadProviderConfig({ ...creds, [name]: value });
+    const run = () => providerSettings({ ...creds, [name]: value });
     expect(run).toThrow(message);
-    if (name === 'OPENPAYD_API_KEY') expect(run).toThrow(/\[redacted\]/);
+    if (name === 'OPENPAYD_API_KEY') {
+      expect(run).toThrow(/\[redacted\]/);
+      expect(run).not.toThrow(/short/);
+    }
+  });
+});
+
+describe('worker tuning', () => {
+  it('100 activities, 40 workflow tasks, and the SDK cache size unless WORKER_MAX_CACHED_WORKFLOWS is set', () => {
+    expect(workerTuning({})).toEqual({ maxConcurrentActivityTaskExecutions: 100, maxConcurrentWorkflowTaskExecutions: 40 });
+    expect(workerTuning({ WORKER_MAX_CACHED_WORKFLOWS: '500' }).maxCachedWorkflows).toBe(500);
+    expect(() => workerTuning({ WORKER_MAX_CONCURRENT_ACTIVITIES: '1.5' })).toThrow(/WORKER_MAX_CONCURRENT_ACTIVITIES: must be a whole number/);
+  });
+});
+
+describe('HTTP API settings', () => {
+  it('requires a token, names it, never shows it', () => {
+    expect(() => apiSettings({})).toThrow(/^REFUNDS_API_TOKEN is required but not set \(the bearer token clients must send\)/);
+    const run = () => apiSettings({ REFUNDS_API_TOKEN: 'two words!' });
+    expect(run).toThrow(/REFUNDS_API_TOKEN: must be printable ASCII without spaces \(got \[redacted\]\)/);
+  });
+
+  it('defaults: 127.0.0.1:8080, 64 KiB bodies, 50 requests/s with bursts of 100', () => {
+    expect(apiSettings({ REFUNDS_API_TOKEN: 'dev-token' })).toEqual({
+      token: 'dev-token',
+      host: '127.0.0.1',
+      port: 8080,
+      maxBodyBytes: 65536,
+      rateLimit: { ratePerSecond: 50, burst: 100 },
+    });
+    expect(() => apiSettings({ REFUNDS_API_TOKEN: 'dev-token', REFUNDS_API_PORT: '70000' })).toThrow(/REFUNDS_API_PORT: must be 0-65535 \(got "70000"\)/);
+  });
+});
+
+describe('logs, metrics, tracing, npm start', () => {
+  it('LOG_FORMAT / LOG_LEVEL', () => {
+    expect(logSettings({ LOG_LEVEL: 'warn' })).toEqual({ format: 'json', level: 'WARN' });
+    expect(() => logSettings({ LOG_FORMAT: 'xml' })).toThrow(/LOG_FORMAT: must be json or pretty/);
+  });
+
+  it('METRICS_BIND_ADDRESS: 127.0.0.1:9464 by default, off, or host:port', () => {
+    expect(metricsSettings({})).toEqual({ bindAddress: '127.0.0.1:9464' });
+    expect(metricsSettings({ METRICS_BIND_ADDRESS: 'off' })).toEqual({});
+    expect(() => metricsSettings({ METRICS_BIND_ADDRESS: '9464' })).toThrow(/METRICS_BIND_ADDRESS: must be host:port/);
+  });
+
+  it('OTEL_TRACES_EXPORTER is none or console', () => {
+    expect(tracingSettings({})).toEqual({ exporter: 'none' });
+    expect(() => tracingSettings({ OTEL_TRACES_EXPORTER: 'otlp' })).toThrow(ConfigError);
+  });
+
+  it('npm start: ports, sandbox on, data folder, local encryption off', () => {
+    expect(startSettings({})).toEqual({ temporalPort: 7233, temporalUiPort: 8233, sandbox: true, sandboxPort: 4010, dataDir: '.data', localEncryption: false });
+    expect(startSettings({ REFUNDS_SANDBOX: 'off', REFUNDS_ENCRYPTION: 'on' })).toMatchObject({ sandbox: false, localEncryption: true });
+    expect(() => startSettings({ TEMPORAL_UI_PORT: 'ui' })).toThrow(/TEMPORAL_UI_PORT: must be a port number/);
   });
 });

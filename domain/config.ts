@@ -1,0 +1,398 @@
+/**
+ * The environment schema: every variable the worker, the HTTP API, the CLI, the codec server and
+ * `npm start` read, each declared once below with its validation and its default (documented in
+ * .env.example and README "Configuration"). A bad or missing value throws ConfigError with a
+ * message naming the variable; secret values are never repeated in a message.
+ *
+ * Pure: the environment is an argument, no file is opened, and credentials come back as plain
+ * strings for the caller to wrap in `Secret` right away (worker/config.ts, client/connection.ts,
+ * client/api/main.ts, codec/config.ts). Each room takes only its own section, so the worker does
+ * not need the API's token and the API does not need provider credentials.
+ */
+import { z } from 'zod';
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+export type Env = Record<string, string | undefined>;
+
+// ---------------------------------------------------------------------------------------------
+// Defaults that are also the servers' own option defaults
+// ---------------------------------------------------------------------------------------------
+
+/** The HTTP API (client/api/server.ts): request body limit and per-client rate limit. */
+export const API_DEFAULTS = { maxBodyBytes: 64 * 1024, rateLimit: { ratePerSecond: 50, burst: 100 } } as const;
+
+/** The codec server (codec/server.ts): the dev server's Web UI origins, body limit, rate limit. */
+export const CODEC_SERVER_DEFAULTS = {
+  origins: ['http://localhost:8233', 'http://127.0.0.1:8233'],
+  maxBodyBytes: 4 * 1024 * 1024,
+  rateLimit: { ratePerSecond: 50, burst: 200 },
+} as const;
+
+// ---------------------------------------------------------------------------------------------
+// Value types
+// ---------------------------------------------------------------------------------------------
+
+const HOST_PORT = /^[A-Za-z0-9.\-_[\]:]+:\d{1,5}$/;
+const PRINTABLE = /^[\x21-\x7e]+$/;
+
+const nonEmpty = z.string().trim().min(1, 'must not be empty');
+const baseUrl = z
+  .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
+  .transform((u) => u.replace(/\/+$/, ''));
+const hostPort = z.string().regex(HOST_PORT, 'must be host:port, for example localhost:7233');
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no', 'on', 'off'], { error: 'must be true or false' })
+  .transform((v) => ['true', '1', 'yes', 'on'].includes(v));
+const onOff = z.enum(['on', 'off'], { error: 'must be on or off' });
+const positiveInt = z.coerce
+  .number({ error: 'must be a number' })
+  .int('must be a whole number')
+  .positive('must be greater than zero');
+const port = z.coerce
+  .number({ error: 'must be a port number' })
+  .int('must be a whole number')
+  .min(0, 'must be 0-65535')
+  .max(65535, 'must be 0-65535');
+const token = (min: number) =>
+  z
+    .string()
+    .min(min, `must be at least ${min} characters`)
+    .max(512, 'must be at most 512 characters')
+    .regex(PRINTABLE, 'must be printable ASCII without spaces');
+
+// ---------------------------------------------------------------------------------------------
+// The variables: one entry each (name, validation, default as written in .env.example)
+// ---------------------------------------------------------------------------------------------
+
+interface Variable {
+  schema: z.ZodType;
+  /** Used when the variable is unset or empty. */
+  fallback?: string;
+}
+
+export const VARIABLES = {
+  // Temporal (every process that connects)
+  TEMPORAL_ADDRESS: { schema: hostPort, fallback: 'localhost:7233' },
+  TEMPORAL_NAMESPACE: { schema: nonEmpty, fallback: 'default' },
+  TEMPORAL_TASK_QUEUE: { schema: nonEmpty, fallback: 'refunds' },
+  TEMPORAL_API_KEY: { schema: nonEmpty },
+  TEMPORAL_TLS: { schema: bool },
+  TEMPORAL_TLS_CERT: { schema: nonEmpty },
+  TEMPORAL_TLS_KEY: { schema: nonEmpty },
+  TEMPORAL_TLS_CA: { schema: nonEmpty },
+  TEMPORAL_TLS_SERVER_NAME: { schema: nonEmpty },
+
+  // Providers (the worker). Each endpoint's documented path is appended to the base URL.
+  SECPAID_BASE_URL: { schema: baseUrl, fallback: 'https://app.secpaid.com/api/v2' },
+  SECPAID_TOKEN: { schema: nonEmpty },
+  SECPAID_REQUESTS_PER_MINUTE: {
+    schema: z.coerce.number({ error: 'must be a number' }).int('must be a whole number').min(1, 'must be 1-60').max(60, 'must be 1-60 (SecPaid allows 60)'),
+    fallback: '50',
+  },
+  LINKMONEY_BASE_URL: { schema: baseUrl, fallback: 'https://api.link.money' },
+  LINKMONEY_CLIENT_ID: { schema: nonEmpty },
+  LINKMONEY_CLIENT_SECRET: { schema: nonEmpty },
+  LINKMONEY_SCOPE: { schema: nonEmpty, fallback: 'Link-Payment' },
+  LINKMONEY_STATUS_PATH: {
+    schema: z.string().regex(/^\/.*\{paymentId\}/, 'must start with / and contain {paymentId}'),
+    fallback: '/v1/transactions/{paymentId}',
+  },
+  OPENPAYD_BASE_URL: { schema: baseUrl, fallback: 'https://api.openpaydpsp.com' },
+  OPENPAYD_API_KEY: { schema: z.string().length(32, 'must be 32 characters') },
+  RESERVEPAY_BASE_URL: { schema: baseUrl, fallback: 'https://api.reservepay.com' },
+  RESERVEPAY_API_KEY: { schema: nonEmpty },
+  RESERVEPAY_API_VERSION: { schema: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be YYYY-MM-DD'), fallback: '2025-04-01' },
+  PROVIDER_TIMEOUT_MS: { schema: positiveInt, fallback: '15000' },
+
+  // Completion callbacks (the worker)
+  REFUNDS_CALLBACK_SECRET: { schema: z.string().min(16, 'must be at least 16 characters') },
+
+  // Worker tuning; unset WORKER_MAX_CACHED_WORKFLOWS = the SDK's default (from the heap size)
+  WORKER_MAX_CONCURRENT_ACTIVITIES: { schema: positiveInt, fallback: '100' },
+  WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: { schema: positiveInt, fallback: '40' },
+  WORKER_MAX_CACHED_WORKFLOWS: { schema: positiveInt },
+
+  // Logs, metrics, tracing (the worker and the HTTP API)
+  LOG_FORMAT: { schema: z.enum(['json', 'pretty'], { error: 'must be json or pretty' }), fallback: 'json' },
+  LOG_LEVEL: {
+    schema: z
+      .string()
+      .transform((v) => v.toUpperCase())
+      .pipe(z.enum(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR'], { error: 'must be TRACE, DEBUG, INFO, WARN or ERROR' })),
+    fallback: 'INFO',
+  },
+  METRICS_BIND_ADDRESS: {
+    schema: z
+      .string()
+      .trim()
+      .refine((v) => v === 'off' || HOST_PORT.test(v), 'must be host:port (for example 127.0.0.1:9464) or off'),
+    fallback: '127.0.0.1:9464',
+  },
+  OTEL_TRACES_EXPORTER: { schema: z.enum(['none', 'console'], { error: 'must be none or console' }), fallback: 'none' },
+  OTEL_SERVICE_NAME: { schema: nonEmpty },
+
+  // Payload encryption (every client and the worker); the list's own grammar is codec/keys.ts's
+  REFUNDS_ENCRYPTION_KEYS: { schema: z.string().trim() },
+
+  // HTTP API (`npm run api`)
+  REFUNDS_API_TOKEN: { schema: token(8) },
+  REFUNDS_API_PORT: { schema: port, fallback: '8080' },
+  REFUNDS_API_HOST: { schema: nonEmpty, fallback: '127.0.0.1' },
+  REFUNDS_API_MAX_BODY_BYTES: { schema: positiveInt, fallback: String(API_DEFAULTS.maxBodyBytes) },
+  REFUNDS_API_RATE_LIMIT: { schema: positiveInt, fallback: String(API_DEFAULTS.rateLimit.ratePerSecond) },
+  REFUNDS_API_RATE_BURST: { schema: positiveInt, fallback: String(API_DEFAULTS.rateLimit.burst) },
+
+  // Codec server (`npm run codec-server`)
+  REFUNDS_CODEC_PORT: { schema: port, fallback: '8089' },
+  REFUNDS_CODEC_HOST: { schema: nonEmpty, fallback: '127.0.0.1' },
+  REFUNDS_CODEC_TOKEN: { schema: token(16) },
+  REFUNDS_CODEC_AUTH: { schema: onOff, fallback: 'on' },
+  REFUNDS_CODEC_ORIGINS: {
+    schema: z
+      .string()
+      .transform((s) => s.split(',').map((o) => o.trim()).filter(Boolean))
+      .pipe(z.array(z.string().regex(/^https?:\/\/[^/\s]+$/, 'each origin must be scheme://host[:port] without a path')).min(1)),
+    fallback: CODEC_SERVER_DEFAULTS.origins.join(','),
+  },
+  REFUNDS_CODEC_MAX_BODY_BYTES: { schema: positiveInt, fallback: String(CODEC_SERVER_DEFAULTS.maxBodyBytes) },
+  REFUNDS_CODEC_RATE_LIMIT: { schema: positiveInt, fallback: String(CODEC_SERVER_DEFAULTS.rateLimit.ratePerSecond) },
+  REFUNDS_CODEC_RATE_BURST: { schema: positiveInt, fallback: String(CODEC_SERVER_DEFAULTS.rateLimit.burst) },
+
+  // `npm start` only
+  TEMPORAL_PORT: { schema: port, fallback: '7233' },
+  TEMPORAL_UI_PORT: { schema: port, fallback: '8233' },
+  SANDBOX_PORT: { schema: port, fallback: '4010' },
+  REFUNDS_SANDBOX: { schema: onOff, fallback: 'on' },
+  /** Relative to the project folder. */
+  REFUNDS_DATA_DIR: { schema: nonEmpty, fallback: '.data' },
+  REFUNDS_ENCRYPTION: { schema: onOff, fallback: 'off' },
+} as const satisfies Record<string, Variable>;
+
+export type VariableName = keyof typeof VARIABLES;
+
+type Spec<N extends VariableName> = (typeof VARIABLES)[N];
+type Value<N extends VariableName> = Spec<N> extends { fallback: string }
+  ? z.output<Spec<N>['schema']>
+  : z.output<Spec<N>['schema']> | undefined;
+
+/** Values of these are never repeated in an error message. */
+const isSecret = (name: string) => /TOKEN|SECRET|KEY|PASSWORD/.test(name);
+
+/** One variable, validated; its default when unset or empty; undefined when it has none. */
+function read<N extends VariableName>(env: Env, name: N): Value<N> {
+  const spec: Variable = VARIABLES[name];
+  const raw = env[name];
+  const value = raw === undefined || raw === '' ? spec.fallback : raw;
+  if (value === undefined) return undefined as Value<N>;
+  const parsed = spec.schema.safeParse(value);
+  if (!parsed.success) {
+    const msg = parsed.error.issues.map((i) => i.message).join('; ');
+    throw new ConfigError(`${name}: ${msg} (got ${isSecret(name) ? '[redacted]' : JSON.stringify(value)})`);
+  }
+  return parsed.data as Value<N>;
+}
+
+function required<N extends VariableName>(env: Env, name: N, hint?: string): NonNullable<Value<N>> {
+  const value = read(env, name);
+  if (value === undefined || value === null) {
+    throw new ConfigError(`${name} is required but not set${hint ? ` (${hint})` : ''}`);
+  }
+  return value as NonNullable<Value<N>>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sections: what each room reads
+// ---------------------------------------------------------------------------------------------
+
+export interface TemporalSettings {
+  /** host:port of the Temporal frontend. */
+  address: string;
+  namespace: string;
+  taskQueue: string;
+  /** TLS: on for Temporal Cloud (an API key), with a client certificate, or TEMPORAL_TLS=true. Paths, read by the caller. */
+  tls?: { certFile?: string; keyFile?: string; caFile?: string; serverName?: string };
+  apiKey?: string;
+}
+
+export function temporalSettings(env: Env): TemporalSettings {
+  const settings: TemporalSettings = {
+    address: read(env, 'TEMPORAL_ADDRESS'),
+    namespace: read(env, 'TEMPORAL_NAMESPACE'),
+    taskQueue: read(env, 'TEMPORAL_TASK_QUEUE'),
+  };
+  const apiKey = read(env, 'TEMPORAL_API_KEY');
+  const certFile = read(env, 'TEMPORAL_TLS_CERT');
+  const keyFile = read(env, 'TEMPORAL_TLS_KEY');
+  const caFile = read(env, 'TEMPORAL_TLS_CA');
+  const serverName = read(env, 'TEMPORAL_TLS_SERVER_NAME');
+  const tlsFlag = read(env, 'TEMPORAL_TLS');
+  if ((certFile === undefined) !== (keyFile === undefined)) {
+    throw new ConfigError('TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY must be set together');
+  }
+  if (tlsFlag ?? (apiKey !== undefined || certFile !== undefined)) {
+    settings.tls = {
+      ...(certFile && keyFile ? { certFile, keyFile } : {}),
+      ...(caFile ? { caFile } : {}),
+      ...(serverName ? { serverName } : {}),
+    };
+  }
+  if (apiKey) settings.apiKey = apiKey;
+  return settings;
+}
+
+/** The four providers, as activities/types.ts ProviderConfig wants them, credentials still plain. */
+export interface ProviderSettings {
+  secpaid: { baseUrl: string; token: string; requestsPerMinute: number };
+  linkmoney: { baseUrl: string; clientId: string; clientSecret: string; scope: string; statusPath: string };
+  openpayd: { baseUrl: string; apiKey: string };
+  reservepay: { baseUrl: string; apiKey: string; apiVersion: string };
+  requestTimeoutMs: number;
+}
+
+export function providerSettings(env: Env): ProviderSettings {
+  return {
+    secpaid: {
+      baseUrl: read(env, 'SECPAID_BASE_URL'),
+      token: required(env, 'SECPAID_TOKEN'),
+      requestsPerMinute: read(env, 'SECPAID_REQUESTS_PER_MINUTE'),
+    },
+    linkmoney: {
+      baseUrl: read(env, 'LINKMONEY_BASE_URL'),
+      clientId: required(env, 'LINKMONEY_CLIENT_ID'),
+      clientSecret: required(env, 'LINKMONEY_CLIENT_SECRET'),
+      scope: read(env, 'LINKMONEY_SCOPE'),
+      statusPath: read(env, 'LINKMONEY_STATUS_PATH'),
+    },
+    openpayd: { baseUrl: read(env, 'OPENPAYD_BASE_URL'), apiKey: required(env, 'OPENPAYD_API_KEY') },
+    reservepay: {
+      baseUrl: read(env, 'RESERVEPAY_BASE_URL'),
+      apiKey: required(env, 'RESERVEPAY_API_KEY'),
+      apiVersion: read(env, 'RESERVEPAY_API_VERSION'),
+    },
+    requestTimeoutMs: read(env, 'PROVIDER_TIMEOUT_MS'),
+  };
+}
+
+/** HMAC key that signs completion callbacks; unset = refunds that ask for callbacks get them marked failed. */
+export function callbackSettings(env: Env): { secret?: string } {
+  const secret = read(env, 'REFUNDS_CALLBACK_SECRET');
+  return secret === undefined ? {} : { secret };
+}
+
+/** Worker.create options, by their SDK names. */
+export interface WorkerTuning {
+  maxConcurrentActivityTaskExecutions: number;
+  maxConcurrentWorkflowTaskExecutions: number;
+  maxCachedWorkflows?: number;
+}
+
+export function workerTuning(env: Env): WorkerTuning {
+  const cache = read(env, 'WORKER_MAX_CACHED_WORKFLOWS');
+  return {
+    maxConcurrentActivityTaskExecutions: read(env, 'WORKER_MAX_CONCURRENT_ACTIVITIES'),
+    maxConcurrentWorkflowTaskExecutions: read(env, 'WORKER_MAX_CONCURRENT_WORKFLOW_TASKS'),
+    ...(cache ? { maxCachedWorkflows: cache } : {}),
+  };
+}
+
+export function logSettings(env: Env): { format: 'json' | 'pretty'; level: 'TRACE' | 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' } {
+  return { format: read(env, 'LOG_FORMAT'), level: read(env, 'LOG_LEVEL') };
+}
+
+/** The worker's Prometheus endpoint, host:port; undefined = off. */
+export function metricsSettings(env: Env): { bindAddress?: string } {
+  const address = read(env, 'METRICS_BIND_ADDRESS');
+  return address === 'off' ? {} : { bindAddress: address };
+}
+
+/** OTEL_TRACES_EXPORTER (none = off) and OTEL_SERVICE_NAME (unset: the process's own name). */
+export function tracingSettings(env: Env): { exporter: 'none' | 'console'; serviceName?: string } {
+  const serviceName = read(env, 'OTEL_SERVICE_NAME');
+  return { exporter: read(env, 'OTEL_TRACES_EXPORTER'), ...(serviceName ? { serviceName } : {}) };
+}
+
+/** REFUNDS_ENCRYPTION_KEYS as written (codec/keys.ts parses it); undefined = payloads not encrypted. */
+export function encryptionSettings(env: Env): { keys?: string } {
+  const keys = read(env, 'REFUNDS_ENCRYPTION_KEYS');
+  return keys ? { keys } : {};
+}
+
+export interface ApiSettings {
+  port: number;
+  host: string;
+  token: string;
+  maxBodyBytes: number;
+  rateLimit: { ratePerSecond: number; burst: number };
+}
+
+export function apiSettings(env: Env): ApiSettings {
+  return {
+    token: required(env, 'REFUNDS_API_TOKEN', 'the bearer token clients must send'),
+    port: read(env, 'REFUNDS_API_PORT'),
+    host: read(env, 'REFUNDS_API_HOST'),
+    maxBodyBytes: read(env, 'REFUNDS_API_MAX_BODY_BYTES'),
+    rateLimit: { ratePerSecond: read(env, 'REFUNDS_API_RATE_LIMIT'), burst: read(env, 'REFUNDS_API_RATE_BURST') },
+  };
+}
+
+const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
+
+export interface CodecServerSettings {
+  /** REFUNDS_ENCRYPTION_KEYS as written: the codec server needs them. */
+  keys: string;
+  host: string;
+  port: number;
+  /** false = no authentication (REFUNDS_CODEC_AUTH=off, loopback only). */
+  token: string | false;
+  allowedOrigins: string[];
+  maxBodyBytes: number;
+  rateLimit: { ratePerSecond: number; burst: number };
+}
+
+export function codecServerSettings(env: Env): CodecServerSettings {
+  const keys = encryptionSettings(env).keys;
+  if (keys === undefined) throw new ConfigError('REFUNDS_ENCRYPTION_KEYS is required by the codec server but not set');
+  const host = read(env, 'REFUNDS_CODEC_HOST');
+  let token: string | false = false;
+  if (read(env, 'REFUNDS_CODEC_AUTH') === 'on') {
+    token = required(env, 'REFUNDS_CODEC_TOKEN', 'or REFUNDS_CODEC_AUTH=off for a local run: the Temporal UI dev server cannot send a token');
+  } else if (!LOOPBACK.has(host)) {
+    throw new ConfigError(`REFUNDS_CODEC_AUTH=off is allowed only on a loopback REFUNDS_CODEC_HOST (127.0.0.1, ::1, localhost), not ${host}`);
+  }
+  return {
+    keys,
+    host,
+    port: read(env, 'REFUNDS_CODEC_PORT'),
+    token,
+    allowedOrigins: read(env, 'REFUNDS_CODEC_ORIGINS'),
+    maxBodyBytes: read(env, 'REFUNDS_CODEC_MAX_BODY_BYTES'),
+    rateLimit: { ratePerSecond: read(env, 'REFUNDS_CODEC_RATE_LIMIT'), burst: read(env, 'REFUNDS_CODEC_RATE_BURST') },
+  };
+}
+
+/** `npm start` only (scripts/start.ts). */
+export interface StartSettings {
+  /** The embedded dev server's frontend and Web UI ports (unused with TEMPORAL_ADDRESS). */
+  temporalPort: number;
+  temporalUiPort: number;
+  sandbox: boolean;
+  sandboxPort: number;
+  /** Relative to the project folder unless absolute. */
+  dataDir: string;
+  /** A local encryption key in the data folder when REFUNDS_ENCRYPTION_KEYS is unset. */
+  localEncryption: boolean;
+}
+
+export function startSettings(env: Env): StartSettings {
+  return {
+    temporalPort: read(env, 'TEMPORAL_PORT'),
+    temporalUiPort: read(env, 'TEMPORAL_UI_PORT'),
+    sandbox: read(env, 'REFUNDS_SANDBOX') === 'on',
+    sandboxPort: read(env, 'SANDBOX_PORT'),
+    dataDir: read(env, 'REFUNDS_DATA_DIR'),
+    localEncryption: read(env, 'REFUNDS_ENCRYPTION') === 'on',
+  };
+}
