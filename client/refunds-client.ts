@@ -14,11 +14,13 @@ import {
 import { ApplicationFailure, WorkflowIdConflictPolicy, WorkflowIdReusePolicy, type DataConverter } from '@temporalio/common';
 import { dataConverter } from '../codec/data-converter.js';
 import { nextCheckAfter } from '../domain/schedule.js';
-import { paymentKey, parseRefundRequest, refundIdFor, refundSummary, requestedAmount, type RefundRequest } from '../domain/refund.js';
+import { expectedAmount } from '../domain/amount.js';
+import { WORKFLOW_TYPES } from '../domain/messages.js';
+import { paymentKey, parseRefundRequest, refundIdFor, refundSummary, type RefundRequest } from '../domain/refund.js';
 import { initialRefundState, type OperatorInput, type RefundState } from '../domain/state.js';
 import { isFinalStatus, type RefundStatus } from '../domain/status.js';
 import type { Provider } from '../domain/providers.js';
-import { refundWorkflow } from '../workflows/index.js';
+import { refund } from '../workflows/index.js';
 import {
   approveRefundUpdate,
   cancelRefundUpdate,
@@ -65,8 +67,12 @@ function quote(value: string): string {
 }
 
 /** The visibility query for a filter; values are quoted, never interpolated raw. */
+/** The one query that lists refunds only (no payment locks or ledgers): also the Web UI's saved view. */
+export const REFUNDS_ONLY_QUERY = `WorkflowType IN ('${WORKFLOW_TYPES.refund}', '${WORKFLOW_TYPES.refundV1}')`;
+
 export function listQuery(filter: ListFilter): string {
-  const parts = ["WorkflowType = 'refundWorkflow'"];
+  // Both refund workflow types: refunds started before the redesign still run on the frozen v1 type.
+  const parts = [REFUNDS_ONLY_QUERY];
   if (filter.status) parts.push(`RefundStatus = ${quote(filter.status)}`);
   if (filter.provider) parts.push(`RefundProvider = ${quote(filter.provider)}`);
   if (filter.paymentId) parts.push(`RefundPaymentId = ${quote(filter.paymentId)}`);
@@ -122,8 +128,8 @@ export class RefundsClient {
     await this.client.connection.close();
   }
 
-  private handle(refundId: string): WorkflowHandle<typeof refundWorkflow> {
-    return this.client.workflow.getHandle<typeof refundWorkflow>(refundId);
+  private handle(refundId: string): WorkflowHandle<typeof refund> {
+    return this.client.workflow.getHandle<typeof refund>(refundId);
   }
 
   /**
@@ -134,11 +140,11 @@ export class RefundsClient {
   async create(input: unknown): Promise<CreateResult> {
     const request = parseRefundRequest(input);
     const refundId = refundIdFor(request.idempotencyKey);
-    const amount = requestedAmount(request);
+    const amount = expectedAmount(request);
     let created = true;
-    let startedAt = new Date();
+    const startedAt = new Date();
     try {
-      const handle = await this.client.workflow.start(refundWorkflow, {
+      await this.client.workflow.start(refund, {
         taskQueue: this.taskQueue,
         workflowId: refundId,
         args: [{ request }],
@@ -155,7 +161,6 @@ export class RefundsClient {
           { key: RefundCurrencyKey, value: request.currency },
         ],
       });
-      startedAt = (await handle.describe().catch(() => undefined))?.startTime ?? startedAt;
     } catch (err) {
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
       created = false;
@@ -175,6 +180,8 @@ export class RefundsClient {
     const handle = this.handle(refundId);
     try {
       const desc = await handle.describe();
+      // Only refunds (of either workflow type) are refunds: a payment lock or anything else is not found.
+      if (desc.type !== WORKFLOW_TYPES.refund && desc.type !== WORKFLOW_TYPES.refundV1) throw new RefundNotFoundError(refundId);
       // A closed refund's final state is its result: no worker is needed to read it.
       if (desc.status.name === 'COMPLETED') return await handle.result();
       return withNextCheck(await handle.query(getRefundQuery));

@@ -11,6 +11,12 @@ export interface AmountRule {
   fullNeedsOriginal: boolean;
   /** A full refund is sent without an amount (the provider refunds what is left of the payment). */
   fullOmitsAmount: boolean;
+  /**
+   * Refunds of one payment go one at a time (the payment lock), so that a lost answer can be
+   * settled by looking at the payment's refunds and the amounts add up. SecPaid needs none: it
+   * takes one refund request per payment link and bounds its amount itself.
+   */
+  serialised: boolean;
   /** Why, for people: which provider page says so. */
   source: string;
 }
@@ -19,21 +25,25 @@ export const AMOUNT_RULES = {
   secpaid: {
     fullNeedsOriginal: true,
     fullOmitsAmount: false,
+    serialised: false,
     source: 'provider-docs/secpaid-refundPayment.txt: refund_amount is always required, isFullRefund flags a full refund',
   },
   linkmoney: {
     fullNeedsOriginal: true,
     fullOmitsAmount: false,
+    serialised: true,
     source: 'provider-docs/linkmoney-issue-a-refund.txt: amount.value is required',
   },
   openpayd: {
     fullNeedsOriginal: false,
     fullOmitsAmount: true,
+    serialised: true,
     source: 'provider-docs/openpayd-payment-refund.txt: a full refund sends neither amount nor currency',
   },
   reservepay: {
     fullNeedsOriginal: false,
     fullOmitsAmount: true,
+    serialised: true,
     source: 'provider-docs/reservepay-refund-a-payment.txt: amount omitted = the whole remaining refundable amount',
   },
 } as const satisfies Record<Provider, AmountRule>;

@@ -21,8 +21,11 @@ export type RefusalKind =
 export interface ProviderFacts {
   /** The provider's own id of the refund, when it gives one. */
   refundId?: string;
-  /** The provider's status word, verbatim ("APPROVED", "succeeded", "PENDING", ...). */
-  status?: string;
+  /**
+   * The provider's status word, verbatim ("APPROVED", "succeeded", "PENDING", ...). Named apart
+   * from a final outcome's `status`, which is ours (approved, authorized, rejected, failed).
+   */
+  providerStatus?: string;
   /** The provider's code, verbatim as a string ("00", "32", "NOT_REFUNDABLE", ...). */
   code?: string;
   /** The provider's message, verbatim. */
@@ -66,11 +69,14 @@ export type RefundOutcome = ProviderFacts &
 
 export type FinalOutcome = Extract<RefundOutcome, { kind: 'final' }>;
 
-/** Strip the discriminating fields: what the provider reported, for the refund's state. */
-export function providerFacts(outcome: ProviderFacts): ProviderFacts {
-  const facts: ProviderFacts = {};
+/**
+ * What the provider reported, in the shape the refund's state keeps it (RefundState.provider:
+ * `status` there is the provider's own word).
+ */
+export function providerFacts(outcome: ProviderFacts): { refundId?: string; status?: string; code?: string; message?: string; amountMinor?: number } {
+  const facts: { refundId?: string; status?: string; code?: string; message?: string; amountMinor?: number } = {};
   if (outcome.refundId !== undefined) facts.refundId = outcome.refundId;
-  if (outcome.status !== undefined) facts.status = outcome.status;
+  if (outcome.providerStatus !== undefined) facts.status = outcome.providerStatus;
   if (outcome.code !== undefined) facts.code = outcome.code;
   if (outcome.message !== undefined) facts.message = outcome.message;
   if (outcome.amountMinor !== undefined) facts.amountMinor = outcome.amountMinor;

@@ -1,7 +1,7 @@
 /**
- * Polling by activity retry: a "check" activity that fails with a retryable StillPending until
- * the provider shows an outcome. Retries are not written to history, so a 14-day wait costs a
- * handful of events. The schedule decays: often in the first hours, then a few times a day.
+ * Check schedules: often in the first hours, then a few times a day. The refund workflow runs
+ * each check as a durable timer and one read (so its timeline shows "check 3 of ..." rather than a
+ * retrying activity); the frozen v1 workflow ran them as activity retries.
  * Pure code: the workflow uses it to say when the next check is expected.
  */
 
@@ -41,8 +41,11 @@ export const SYNC_FOLLOW_UP: PollSchedule = {
   deadlineMs: 3 * DAY,
 };
 
-export function ms(d: number): number {
-  return d;
+/** The wait before check number `n` (1 = the first) of a schedule that runs as timers. */
+export function intervalBefore(schedule: PollSchedule, n: number): number {
+  let interval = schedule.initialIntervalMs;
+  for (let i = 1; i < n && interval < schedule.maximumIntervalMs; i++) interval = Math.min(interval * schedule.backoffCoefficient, schedule.maximumIntervalMs);
+  return interval;
 }
 
 /**

@@ -57,6 +57,31 @@ export interface RefundState {
   slot?: 'waiting' | 'held';
   /** Deliveries of status changes to request.callbackUrl, in order. */
   callbacks?: CallbackDelivery[];
+
+  // -- kept by the `refund` workflow (absent in refunds of the frozen v1 workflow) --
+  /** What the submission sent, as decided by the amount rule at the refund's turn. */
+  sent?: { full: boolean; sendMinor?: number };
+  /** When the first submission attempt was made (ISO). */
+  submittedAt?: string;
+  /** The payment lock (one refund of a payment in flight at a time): waiting for it, or holding it. */
+  lock?: 'waiting' | 'held';
+  /** While waiting for the payment lock: the refund of the same payment that holds it. */
+  waitingFor?: string;
+  /** Checks of the provider made while waiting for its outcome. */
+  checks?: number;
+  /** What the provider's last answer was, as received (for people: never matched by code). */
+  lastAnswer?: ProviderAnswer;
+  /** Answers in a row with a value nobody documented, and since when. */
+  unrecognized?: { count: number; since: string; raw: string };
+}
+
+/** One provider answer as the refund saw it. */
+export interface ProviderAnswer extends ProviderOutcome {
+  at: string;
+  /** What the answer meant: final, pending, exists, unrecognized. */
+  meaning: string;
+  /** For an unrecognized value: which field held it and its raw value. */
+  raw?: string;
 }
 
 /** One status change's delivery to the refund's callbackUrl. */

@@ -1,4 +1,7 @@
 /** Everything the worker registers as workflows. */
+export { refund } from './refund.js';
+export type { RefundInput } from './refund.js';
+export { paymentLock } from './payment-lock.js';
 // The previous refund workflow, frozen: kept registered so that refunds started before the
 // outcome-model redesign finish on the code that started them (see workflows/v1/README.md).
 export { refundWorkflow } from './v1/refund.js';

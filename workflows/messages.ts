@@ -1,35 +1,40 @@
 /**
- * The refund workflow's queries and updates, defined once and imported by the client too.
+ * The refund workflow's queries and updates, defined once (names from domain/messages.ts) and
+ * imported by the client too. Both workflow types (`refund` and the frozen v1 `refundWorkflow`)
+ * answer the same ones.
  */
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
+import { QUERY_NAMES, UPDATE_NAMES } from '../domain/messages.js';
+import { RESOLUTIONS, type Resolution } from '../domain/operator.js';
 import type { OperatorInput, RefundState } from '../domain/state.js';
+import { WORKFLOW_FAILURE_TYPES } from '../domain/failures.js';
 
-export const getRefundQuery = defineQuery<RefundState>('getRefund');
+export { RESOLUTIONS, type Resolution };
 
-/** SecPaid review outcome seen in SecPaid's dashboard: the refund was approved. */
-export const approveRefundUpdate = defineUpdate<RefundState, [OperatorInput]>('approveRefund');
+export const getRefundQuery = defineQuery<RefundState>(QUERY_NAMES.getRefund);
+
+/** SecPaid's own admin review, seen in SecPaid's dashboard: the refund was approved there. */
+export const approveRefundUpdate = defineUpdate<RefundState, [OperatorInput]>(UPDATE_NAMES.approve);
 
 export interface RejectInput extends OperatorInput {
   /** The rejection reason shown in SecPaid's dashboard. */
   reason: string;
 }
-/** SecPaid review outcome seen in SecPaid's dashboard: the refund was rejected. */
-export const rejectRefundUpdate = defineUpdate<RefundState, [RejectInput]>('rejectRefund');
+/** SecPaid's own admin review, seen in SecPaid's dashboard: the refund was rejected there. */
+export const rejectRefundUpdate = defineUpdate<RefundState, [RejectInput]>(UPDATE_NAMES.reject);
 
 /** Cancel a refund that has not been submitted to its provider yet. */
-export const cancelRefundUpdate = defineUpdate<RefundState, [OperatorInput]>('cancelRefund');
+export const cancelRefundUpdate = defineUpdate<RefundState, [OperatorInput]>(UPDATE_NAMES.cancel);
 
-export const RESOLUTIONS = ['approved', 'authorized', 'rejected', 'failed', 'canceled'] as const;
-export type Resolution = (typeof RESOLUTIONS)[number];
 export interface ResolveInput extends OperatorInput {
   status: Resolution;
   note: string;
 }
 /** Settle a refund in needs_attention with the outcome a human established. */
-export const resolveRefundUpdate = defineUpdate<RefundState, [ResolveInput]>('resolveRefund');
+export const resolveRefundUpdate = defineUpdate<RefundState, [ResolveInput]>(UPDATE_NAMES.resolve);
 
 /** Names of the error types the update validators throw, for clients to map to HTTP codes. */
 export const OPERATOR_ERROR_TYPES = {
-  invalidInput: 'InvalidOperatorInput',
-  notAllowed: 'OperatorActionNotAllowed',
+  invalidInput: WORKFLOW_FAILURE_TYPES.invalidOperatorInput,
+  notAllowed: WORKFLOW_FAILURE_TYPES.operatorActionNotAllowed,
 } as const;

@@ -4,7 +4,8 @@
  */
 import { formatMoney, isCurrencyCode } from '../../domain/money.js';
 import { PROVIDER_NAMES } from '../../domain/providers.js';
-import { paymentKey, requestedAmount } from '../../domain/refund.js';
+import { expectedAmount } from '../../domain/amount.js';
+import { paymentKey } from '../../domain/refund.js';
 import type { RefundState, Transition } from '../../domain/state.js';
 import { PENDING_REASONS, REFUND_STATUSES } from '../../domain/status.js';
 import type { RefundSummaryRow } from '../refunds-client.js';
@@ -38,7 +39,7 @@ export function table(header: string[], rows: string[][]): string {
 export function amountText(state: RefundState): string {
   const req = state.request;
   if (req.amount !== 'full') return money(req.amount, req.currency);
-  const known = requestedAmount(req);
+  const known = expectedAmount(req);
   return known === undefined ? `full amount (${req.currency})` : `full amount, ${money(known, req.currency)}`;
 }
 

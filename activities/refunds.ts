@@ -1,0 +1,155 @@
+/**
+ * The refund workflow's activities, the same for every provider: each takes the refund request
+ * and calls that provider's adapter (activities/<provider>/), which answers with the one domain
+ * outcome. The payment lock and the amount rule are applied here, once, for all providers.
+ */
+import { ApplicationFailure } from '@temporalio/common';
+import { AMOUNT_RULES, planAmount, type PaymentAccount } from '../domain/amount.js';
+import { FAILURE_TYPES, STILL_PENDING_FAILURE_TYPE } from '../domain/failures.js';
+import type { RefundOutcome } from '../domain/outcome.js';
+import { PROVIDER_NAMES, type Provider } from '../domain/providers.js';
+import { paymentKey, type RefundRequest } from '../domain/refund.js';
+import type { CallContext } from './context.js';
+import type { ProviderAdapter, SendAmount } from './adapter.js';
+import type { ProviderOperation } from './errors.js';
+import { temporalPaymentLocks, type LockRequest, type PaymentLocks } from './payment-lock.js';
+import { ApplicationFailureCategory } from '@temporalio/common';
+
+export type Adapters = { [P in Provider]: ProviderAdapter<P> };
+export type Edge = <T>(provider: Provider, operation: ProviderOperation, fn: (ctx: CallContext) => Promise<T>) => Promise<T>;
+
+export interface RefundActivityInput {
+  refundId: string;
+  request: RefundRequest;
+  /** The payment lock's scope: the workflow's task queue (one provider account). */
+  lockScope: string;
+}
+
+export type SubmitRefundResult =
+  /** The provider answered; `amount` is what was sent. */
+  | { kind: 'answered'; outcome: RefundOutcome; amount: SendAmount; lockReleased: boolean }
+  /** Another refund of the payment is in flight: nothing was sent; try again later. */
+  | { kind: 'busy'; holder: string }
+  /** The amount rule refused the refund at its turn (nothing was sent; the lock is released). */
+  | { kind: 'refused'; reason: string };
+
+export interface LookUpRefundInput extends RefundActivityInput {
+  /** ISO time the first submission attempt was scheduled. */
+  submittedAfter: string;
+  /** What the lost attempt sent, when the workflow knows it. */
+  amount?: SendAmount | undefined;
+}
+
+export interface CheckRefundInput extends LookUpRefundInput {
+  amount: SendAmount;
+  providerRefundId?: string | undefined;
+}
+
+export type CheckRefundResult = RefundOutcome & { lockReleased: boolean };
+
+export function createRefundActivities(deps: { adapters: Adapters; edge: Edge; locks?: PaymentLocks }) {
+  const locks = deps.locks ?? temporalPaymentLocks();
+  const adapter = <P extends Provider>(p: P) => deps.adapters[p] as unknown as ProviderAdapter<Provider>;
+  const lockOf = (input: RefundActivityInput): LockRequest => ({
+    scope: input.lockScope,
+    provider: input.request.provider,
+    paymentKey: paymentKey(input.request),
+    refundId: input.refundId,
+    originalAmount: input.request.originalAmount,
+  });
+
+  /** Release when the outcome is final: the next refund of the payment may go. */
+  async function releaseIfFinal(input: RefundActivityInput, outcome: RefundOutcome): Promise<boolean> {
+    if (outcome.kind !== 'final' || !AMOUNT_RULES[input.request.provider].serialised) return false;
+    await locks.release(lockOf(input), `final: ${outcome.status}`);
+    return true;
+  }
+
+  /** Our turn and what to send: the lock is re-entrant for its holder, so this is the same on every attempt. */
+  async function turn(input: RefundActivityInput): Promise<{ kind: 'go'; amount: SendAmount } | Exclude<SubmitRefundResult, { kind: 'answered' }>> {
+    const serialised = AMOUNT_RULES[input.request.provider].serialised;
+    let account: PaymentAccount = { succeededMinor: 0 };
+    if (serialised) {
+      const lock = await locks.acquire(lockOf(input)).catch((err: unknown) => {
+        // The lock lives on the Temporal server: a failure to reach it sent nothing to the provider.
+        throw ApplicationFailure.create({
+          type: FAILURE_TYPES.transient,
+          message: `payment lock unavailable, nothing sent: ${err instanceof Error ? err.message : String(err)}`,
+          nonRetryable: false,
+          details: [{ provider: input.request.provider, kind: 'transient', mayHaveReachedProvider: false }],
+        });
+      });
+      if (lock.kind === 'busy') return lock;
+      account = lock.account;
+    }
+    const plan = planAmount(input.request, account);
+    if (!plan.ok) {
+      if (serialised) await locks.release(lockOf(input), 'refused by the amount rule');
+      return { kind: 'refused', reason: plan.reason };
+    }
+    return { kind: 'go', amount: { full: plan.full, ...(plan.sendMinor !== undefined ? { sendMinor: plan.sendMinor } : {}) } };
+  }
+
+  return {
+    /** Ask the provider for the refund, once (the workflow never retries this activity blindly). */
+    async submitRefund(input: RefundActivityInput): Promise<SubmitRefundResult> {
+      const t = await turn(input);
+      if (t.kind !== 'go') return t;
+      const p = input.request.provider;
+      const outcome = await deps.edge(p, 'submit', (ctx) => adapter(p).submit(ctx, { refundId: input.refundId, request: input.request, amount: t.amount }));
+      return { kind: 'answered', outcome, amount: t.amount, lockReleased: await releaseIfFinal(input, outcome) };
+    },
+
+    /** After a lost answer: the provider's view of our refund, or null when it has none. */
+    async lookUpRefund(input: LookUpRefundInput): Promise<(CheckRefundResult & { amount: SendAmount }) | null | Exclude<SubmitRefundResult, { kind: 'answered' }>> {
+      let amount = input.amount;
+      if (!amount) {
+        const t = await turn(input);
+        if (t.kind !== 'go') return t;
+        amount = t.amount;
+      }
+      const p = input.request.provider;
+      const sent = amount;
+      const outcome = await deps.edge(p, 'read', (ctx) =>
+        adapter(p).lookUp(ctx, { refundId: input.refundId, request: input.request, amount: sent, submittedAfter: input.submittedAfter }),
+      );
+      if (!outcome) return null;
+      return { ...outcome, amount: sent, lockReleased: await releaseIfFinal(input, outcome) };
+    },
+
+    /** One read of the refund's current outcome at the provider. */
+    async checkRefund(input: CheckRefundInput): Promise<CheckRefundResult> {
+      const p = input.request.provider;
+      const outcome = await deps.edge(p, 'read', (ctx) => adapter(p).check(ctx, input));
+      return { ...outcome, lockReleased: await releaseIfFinal(input, outcome) };
+    },
+
+    /**
+     * Polling: the outcome once it is no longer pending. While the provider still says pending it
+     * fails with the benign, retryable StillPending, so the checks are activity retries on the
+     * workflow's schedule and write nothing to history.
+     */
+    async awaitRefund(input: CheckRefundInput): Promise<CheckRefundResult> {
+      const p = input.request.provider;
+      const outcome = await deps.edge(p, 'read', (ctx) => adapter(p).check(ctx, input));
+      if (outcome.kind === 'pending') {
+        throw ApplicationFailure.create({
+          type: STILL_PENDING_FAILURE_TYPE,
+          message: `${PROVIDER_NAMES[p]} still reports the refund pending${outcome.status ? ` (${outcome.status})` : ''}`,
+          nonRetryable: false,
+          category: ApplicationFailureCategory.BENIGN,
+          details: [{ status: outcome.status ?? null }],
+        });
+      }
+      return { ...outcome, lockReleased: await releaseIfFinal(input, outcome) };
+    },
+
+    /** A refund finished without a provider answer (an operator's decision) hands the payment on. */
+    async releasePaymentLock(input: RefundActivityInput & { why: string }): Promise<void> {
+      if (!AMOUNT_RULES[input.request.provider].serialised) return;
+      await locks.release(lockOf(input), input.why);
+    },
+  };
+}
+
+export type RefundActivities = ReturnType<typeof createRefundActivities>;

@@ -1,0 +1,101 @@
+/**
+ * The refund's query and operator updates. Inputs are checked with the same zod schemas the HTTP
+ * API and the CLI use (domain/operator.ts); the refund's own rules (who may do what when) here.
+ */
+import { ApplicationFailure, setHandler } from '@temporalio/workflow';
+import { operatorInputProblem, type OperatorAction } from '../domain/operator.js';
+import { PROVIDER_NAMES } from '../domain/providers.js';
+import type { OperatorInput } from '../domain/state.js';
+import type { Lifecycle } from './lifecycle.js';
+import { approveRefundUpdate, cancelRefundUpdate, getRefundQuery, OPERATOR_ERROR_TYPES, rejectRefundUpdate, resolveRefundUpdate } from './messages.js';
+
+function notAllowed(message: string): never {
+  throw ApplicationFailure.create({ type: OPERATOR_ERROR_TYPES.notAllowed, message, nonRetryable: true });
+}
+function checkInput(action: OperatorAction, input: unknown): void {
+  const problem = operatorInputProblem(action, input);
+  if (problem) throw ApplicationFailure.create({ type: OPERATOR_ERROR_TYPES.invalidInput, message: problem, nonRetryable: true });
+}
+/** "operator ops@example.com approve: ..." (who, if known, then what). */
+function by(input: OperatorInput, action: string): string {
+  return [`operator`, input.operator?.trim(), action].filter(Boolean).join(' ');
+}
+
+export function installHandlers(life: Lifecycle): void {
+  const provider = life.request.provider;
+  const name = PROVIDER_NAMES[provider];
+  setHandler(getRefundQuery, () => life.state);
+
+  /** Recording SecPaid's own admin review: only for SecPaid, once submitted, while not final. */
+  const secpaidReview = (): void => {
+    if (provider !== 'secpaid') notAllowed(`approve and reject record SecPaid's admin review; this is a ${name} refund`);
+    if (life.state.submitAttempts === 0) notAllowed('the refund has not been submitted to SecPaid yet');
+    if (life.status !== 'pending' && life.status !== 'needs_attention') notAllowed(`the refund is already ${life.status}`);
+  };
+
+  setHandler(
+    approveRefundUpdate,
+    (input) => {
+      life.transition('approved', `${by(input, 'approve')}: SecPaid review approved${input.note ? ` (${input.note})` : ''}`, { by: input });
+      return life.state;
+    },
+    {
+      validator: (input) => {
+        checkInput('approve', input);
+        secpaidReview();
+      },
+    },
+  );
+
+  setHandler(
+    rejectRefundUpdate,
+    (input) => {
+      life.transition('rejected', `${by(input, 'reject')}: SecPaid review rejected: ${input.reason.trim()}`, {
+        by: input,
+        provider: { status: 'Rejected', message: input.reason.trim() },
+      });
+      return life.state;
+    },
+    {
+      validator: (input) => {
+        checkInput('reject', input);
+        secpaidReview();
+      },
+    },
+  );
+
+  setHandler(
+    cancelRefundUpdate,
+    (input) => {
+      life.transition('canceled', `${by(input, 'cancel')}${input.note ? `: ${input.note}` : ''}`, { by: input });
+      return life.state;
+    },
+    {
+      validator: (input) => {
+        checkInput('cancel', input);
+        if (life.status !== 'pending' || life.maybeSubmitted) {
+          notAllowed(`only a refund not yet submitted can be canceled; this one is ${life.status}${life.maybeSubmitted ? ' and was submitted' : ''}`);
+        }
+      },
+    },
+  );
+
+  setHandler(
+    resolveRefundUpdate,
+    (input) => {
+      life.transition(input.status, `${by(input, 'resolve')}: ${input.note.trim()}`, { by: input });
+      return life.state;
+    },
+    {
+      validator: (input) => {
+        checkInput('resolve', input);
+        if (life.status !== 'needs_attention') notAllowed(`only a refund in needs_attention can be resolved; this one is ${life.status}`);
+        const success = provider === 'linkmoney' ? 'authorized' : 'approved';
+        const other = provider === 'linkmoney' ? 'approved' : 'authorized';
+        if (input.status === other) {
+          throw ApplicationFailure.create({ type: OPERATOR_ERROR_TYPES.invalidInput, message: `a ${name} refund succeeds as ${success}, not ${other}`, nonRetryable: true });
+        }
+      },
+    },
+  );
+}

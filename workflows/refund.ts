@@ -1,0 +1,79 @@
+/**
+ * The refund workflow (type `refund`): one durable workflow per refund, id = refund id (derived
+ * from the idempotency key). Submit once -> the provider's answer, mapped by its adapter to the
+ * one domain outcome -> if not final, wait on that provider's schedule -> a final status.
+ * Never ends without a final status: a refund that needs a person waits in needs_attention
+ * until an operator resolves it. Provider wire values never appear here.
+ */
+import { allHandlersFinished, ApplicationFailure, condition, workflowInfo } from '@temporalio/workflow';
+import { WORKFLOW_FAILURE_TYPES } from '../domain/failures.js';
+import { parseRefundRequest, RefundRequestError, type RefundRequest } from '../domain/refund.js';
+import type { RefundState } from '../domain/state.js';
+import { releasePaymentLock } from './activities.js';
+import { CallbackOutbox } from './callbacks.js';
+import { describeFailure } from './failures.js';
+import { installHandlers } from './handlers.js';
+import { Lifecycle } from './lifecycle.js';
+import { submitUntilAnswered, type Answer } from './submission.js';
+import { applyOutcome, awaitOutcome, WAITING } from './waiting.js';
+
+export interface RefundInput {
+  request: RefundRequest;
+}
+
+export async function refund(input: RefundInput): Promise<RefundState> {
+  let request: RefundRequest;
+  try {
+    request = parseRefundRequest(input.request);
+  } catch (err) {
+    const issues = err instanceof RefundRequestError ? err.issues : [];
+    throw ApplicationFailure.create({ type: WORKFLOW_FAILURE_TYPES.invalidRequest, message: (err as Error).message, nonRetryable: true, details: [issues] });
+  }
+  const life = new Lifecycle(workflowInfo().workflowId, request, new Date().toISOString());
+  installHandlers(life);
+  const outbox = request.callbackUrl ? new CallbackOutbox(life.state, life.callbackLog(), request.callbackUrl) : undefined;
+  if (outbox) life.onStatusChange = (t, previous) => outbox.enqueue(t, previous);
+  const ids = { refundId: life.state.refundId, lockScope: workflowInfo().taskQueue };
+
+  try {
+    const answer = await submitUntilAnswered(life, ids);
+    if (answer && settleAnswer(life, answer)) await awaitOutcome(life, ids);
+  } catch (err) {
+    // Anything the flow did not expect: a person decides; the refund is never silently dropped.
+    const f = describeFailure(err);
+    life.transition('needs_attention', `unexpected ${f.type}: ${f.message}`);
+  }
+
+  await condition(() => life.isFinal);
+  if (life.state.lock === 'held') {
+    // Finished without a provider answer that released it (an operator's decision): hand the payment on.
+    await releasePaymentLock({ ...ids, request, why: `final: ${life.status}` }).catch(() => undefined);
+    life.lockReleased();
+  }
+  await allHandlersFinished();
+  await outbox?.settled();
+  return life.state;
+}
+
+/** Record the submission's answer; true when the refund must wait for the provider's outcome. */
+function settleAnswer(life: Lifecycle, { outcome, uncertain }: Answer): boolean {
+  const name = life.providerName;
+  if (outcome.kind === 'exists') {
+    life.noteAnswer(outcome);
+    if (!uncertain) {
+      // On our first request: somebody else's refund. Checks would find theirs, not ours: a person decides.
+      life.transition('needs_attention', `${name} says a refund of this payment already exists, on our first request: someone else refunded it; check at ${name}, then resolve`, {
+        provider: { ...(outcome.code ? { code: outcome.code } : {}), ...(outcome.message ? { message: outcome.message } : {}) },
+      });
+      return false;
+    }
+    // After a lost answer of ours: it is ours (the payment lock let nothing else of ours through).
+    life.transition('pending', `${name} confirms our refund after a lost answer; waiting for its outcome`, {
+      pendingReason: WAITING[life.request.provider].reason,
+      provider: { ...(outcome.code ? { code: outcome.code } : {}), ...(outcome.message ? { message: outcome.message } : {}) },
+    });
+    return true;
+  }
+  applyOutcome(life, outcome, uncertain ? 'answered after a lost answer' : 'answered');
+  return !life.isFinal;
+}
