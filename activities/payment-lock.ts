@@ -90,11 +90,11 @@ export function temporalPaymentLocks(getClient: () => Client = () => Context.cur
     };
   }
 
-  async function start(client: Client, id: string, memo: PaymentLockMemo): Promise<boolean> {
+  async function start(client: Client, scope: string, id: string, memo: PaymentLockMemo): Promise<boolean> {
     try {
       await client.workflow.start(PAYMENT_LOCK_WORKFLOW_TYPE, {
         workflowId: id,
-        taskQueue: Context.current().info.taskQueue,
+        taskQueue: scope,
         args: [memo],
         memo: memo as unknown as Record<string, unknown>,
         startDelay: LOCK_VALVE,
@@ -135,7 +135,7 @@ export function temporalPaymentLocks(getClient: () => Client = () => Context.cur
         }
         const originalAmount = account.originalAmount ?? req.originalAmount;
         if (originalAmount !== undefined) account = { ...account, originalAmount };
-        if (await start(client, id, { holder: req.refundId, provider: req.provider, account })) return { kind: 'held', account };
+        if (await start(client, req.scope, id, { holder: req.refundId, provider: req.provider, account })) return { kind: 'held', account };
         // Somebody else started a run between our look and our start: look again.
       }
       throw new Error(`payment lock ${id}: contended five times in a row`);
