@@ -78,7 +78,8 @@ export const RefundRequestSchema = z
     { error: `provider must be one of ${PROVIDERS.join(', ')}` },
   )
   .superRefine((req, ctx) => {
-    for (const issue of providerRuleViolations(req)) ctx.addIssue({ code: 'custom', ...issue });
+    // Marked: a well-formed request that this provider cannot carry out (HTTP 422, not 400).
+    for (const issue of providerRuleViolations(req)) ctx.addIssue({ code: 'custom', ...issue, params: { providerRule: true } });
   });
 
 export type RefundRequest = z.output<typeof RefundRequestSchema>;
@@ -145,7 +146,11 @@ export function refundIdFor(idempotencyKey: string): string {
 
 export class RefundRequestError extends Error {
   override readonly name = 'RefundRequestError';
-  constructor(readonly issues: { path: string; message: string }[]) {
+  constructor(
+    readonly issues: { path: string; message: string }[],
+    /** Well-formed, but the provider cannot carry it out (its currency, the amount rule): HTTP 422. */
+    readonly unprocessable = false,
+  ) {
     super(`invalid refund request: ${issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join('; ')}`);
   }
 }
@@ -154,7 +159,9 @@ export class RefundRequestError extends Error {
 export function parseRefundRequest(input: unknown): RefundRequest {
   const parsed = RefundRequestSchema.safeParse(input);
   if (parsed.success) return parsed.data;
+  const issues = parsed.error.issues;
   throw new RefundRequestError(
-    parsed.error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message })),
+    issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message })),
+    issues.every((i) => i.code === 'custom' && (i as { params?: { providerRule?: boolean } }).params?.providerRule === true),
   );
 }

@@ -52,7 +52,7 @@ export function installHandlers(life: Lifecycle): void {
     (input) => {
       life.transition('rejected', `${by(input, 'reject')}: SecPaid review rejected: ${input.reason.trim()}`, {
         by: input,
-        provider: { status: 'Rejected', message: input.reason.trim() },
+        provider: { message: input.reason.trim() },
       });
       return life.state;
     },

@@ -41,7 +41,7 @@ function outputSchema(schema: z.ZodType): JsonSchema {
  * The body of POST /v1/refunds: the refund request, with idempotencyKey optional (the
  * Idempotency-Key header supplies it) and the accepted currency codes listed.
  */
-export function createBodySchema(): JsonSchema {
+function createBodySchema(): JsonSchema {
   const schema = inputSchema(RefundRequestSchema);
   for (const branch of (schema.oneOf ?? schema.anyOf ?? []) as JsonSchema[]) {
     branch.required = (branch.required as string[]).filter((k) => k !== 'idempotencyKey');
@@ -66,6 +66,7 @@ const COMMON_ERRORS = {
 };
 const BODY_ERRORS = {
   '400': errorResponse('invalid JSON or invalid fields (error.fields lists each field); nothing was started'),
+  '422': errorResponse('well-formed, but the provider cannot carry it out (its currency, an amount it needs, more than the original amount); type unprocessable_request, error.fields lists each field; nothing was started'),
   '413': errorResponse('body over the size limit'),
   '415': errorResponse('Content-Type is not application/json'),
 };

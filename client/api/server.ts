@@ -196,7 +196,9 @@ export function createApiServer(options: ApiServerOptions): Server {
       send(res, 201, refund, { location: `/v1/refunds/${encodeURIComponent(refund.refundId)}`, 'idempotent-replayed': String(!created) });
     } catch (err) {
       if (err instanceof RefundRequestError) {
-        throw validationError(err.issues.map((i) => (i.path === 'idempotencyKey' ? { path: 'Idempotency-Key', message: i.message } : i)));
+        const fields = err.issues.map((i) => (i.path === 'idempotencyKey' ? { path: 'Idempotency-Key', message: i.message } : i));
+        if (err.unprocessable) throw new ApiError(422, 'unprocessable_request', `the provider cannot carry out this refund: ${fields.map((f) => `${f.path}: ${f.message}`).join('; ')}`, fields);
+        throw validationError(fields);
       }
       if (err instanceof RefundConflictError) {
         throw new ApiError(409, 'idempotency_conflict', err.message, err.differences.map((d) => ({ path: d, message: 'differs from the request first sent under this Idempotency-Key' })));

@@ -38,6 +38,7 @@ describe('refund request', () => {
     ['unknown currency', { ...secpaid, currency: 'XXX' }, /currency: must be one of/],
     ['SecPaid in USD', { ...secpaid, currency: 'USD' }, /currency: SecPaid refunds are in EUR, not USD/],
     ['SecPaid full without an amount', { ...secpaid, amount: 'full' }, /amount: SecPaid needs an amount even for a full refund/],
+    ['Link Money full without an amount', { idempotencyKey: 'k', provider: 'linkmoney', payment: { paymentId: 'p' }, amount: 'full', currency: 'USD' }, /amount: Link Money needs an amount even for a full refund/],
     ['Link Money in EUR', { idempotencyKey: 'k', provider: 'linkmoney', payment: { paymentId: 'p' }, amount: 100, currency: 'EUR' }, /Link Money refunds are in USD/],
     ['Reservepay in USD', { idempotencyKey: 'k', provider: 'reservepay', payment: { paymentId: 'p' }, amount: 100, currency: 'USD' }, /Reservepay refunds are in THB/],
     ['unknown provider', { ...secpaid, provider: 'paypal' }, /provider must be one of secpaid, linkmoney, openpayd, reservepay/],
@@ -49,5 +50,21 @@ describe('refund request', () => {
     ['settledAt not ISO', { idempotencyKey: 'k', provider: 'linkmoney', payment: { paymentId: 'p', settledAt: 'yesterday' }, amount: 1, currency: 'USD' }, /settledAt/],
   ])('rejects %s with a field-level message', (_name, input, message) => {
     expect(issues(input).join('\n')).toMatch(message);
+  });
+
+  it('tells a request the provider cannot carry out (422) from a malformed one (400)', () => {
+    const kind = (input: unknown) => {
+      try {
+        parseRefundRequest(input);
+      } catch (err) {
+        return (err as RefundRequestError).unprocessable;
+      }
+      throw new Error('accepted');
+    };
+    expect(kind({ ...secpaid, amount: 'full' })).toBe(true);
+    expect(kind({ ...secpaid, currency: 'USD' })).toBe(true);
+    expect(kind({ ...secpaid, originalAmount: 2000 })).toBe(true);
+    expect(kind({ ...secpaid, amount: 25.5 })).toBe(false);
+    expect(kind({ ...secpaid, currency: 'USD', amount: 25.5 })).toBe(false); // malformed and impossible: malformed wins
   });
 });
