@@ -1,18 +1,35 @@
-import { ApplicationFailure, ApplicationFailureCategory } from '@temporalio/common';
-import { MoneyError } from '../domain/money.js';
-import type { Provider } from '../domain/providers.js';
-
 /**
- * The small set of ways a provider call can fail, shared by every adapter.
- *  - transient:       5xx, connection reset, timeouts, malformed or unparseable answers: retry.
- *  - rate_limited:    HTTP 429 (or the provider's equivalent); retry after retryAfterMs.
- *  - declined:        the provider understood the request and refused it for a business reason.
- *  - invalid_request: the request is wrong (missing/invalid field, bad version); retrying will not help.
- *  - auth:            credentials rejected.
- *  - not_found:       the payment/refund/link does not exist at the provider.
+ * Provider failures at the activity edge, and the refusals every adapter reads from error bodies.
+ *
+ * The failure kinds, their ApplicationFailure type names and the details attached to them are
+ * defined once in domain/failures.ts (workflows match the same names); this file builds them.
  */
-export const PROVIDER_ERROR_KINDS = ['transient', 'rate_limited', 'declined', 'invalid_request', 'auth', 'not_found'] as const;
-export type ProviderErrorKind = (typeof PROVIDER_ERROR_KINDS)[number];
+import { ApplicationFailure, ApplicationFailureCategory } from '@temporalio/common';
+import {
+  AMBIGUOUS_FAILURE_TYPE,
+  FAILURE_TYPES,
+  NON_RETRYABLE_FAILURE_TYPES,
+  PROVIDER_ERROR_KINDS,
+  STILL_PENDING_FAILURE_TYPE,
+  type ProviderErrorKind,
+  type ProviderFailureDetails,
+  type ProviderFailureType,
+} from '../domain/failures.js';
+import { MoneyError } from '../domain/money.js';
+import type { ProviderFacts, RefundOutcome } from '../domain/outcome.js';
+import type { Provider } from '../domain/providers.js';
+import type { OutcomeShape } from './types.js';
+
+export {
+  AMBIGUOUS_FAILURE_TYPE,
+  FAILURE_TYPES,
+  NON_RETRYABLE_FAILURE_TYPES,
+  PROVIDER_ERROR_KINDS,
+  STILL_PENDING_FAILURE_TYPE,
+  type ProviderErrorKind,
+  type ProviderFailureDetails,
+  type ProviderFailureType,
+};
 
 export interface ProviderErrorInit {
   provider: Provider;
@@ -58,20 +75,6 @@ export class ProviderError extends Error {
   }
 }
 
-/** ApplicationFailure types thrown by the activities. Workflows match on these strings. */
-export const FAILURE_TYPES = {
-  transient: 'ProviderTransient',
-  rate_limited: 'ProviderRateLimited',
-  declined: 'ProviderDeclined',
-  invalid_request: 'ProviderInvalidRequest',
-  auth: 'ProviderAuth',
-  not_found: 'ProviderNotFound',
-} as const satisfies Record<ProviderErrorKind, string>;
-export const AMBIGUOUS_FAILURE_TYPE = 'ProviderAmbiguous';
-/** Thrown by the *Await* polling activities while the outcome is not visible yet: retryable, benign. */
-export const STILL_PENDING_FAILURE_TYPE = 'StillPending';
-export type ProviderFailureType = (typeof FAILURE_TYPES)[ProviderErrorKind] | typeof AMBIGUOUS_FAILURE_TYPE;
-
 /** The polling activities' "not yet": retried by the workflow's poll schedule, logged at debug level. */
 export function stillPending(message: string, details: Record<string, unknown> = {}): ApplicationFailure {
   return ApplicationFailure.create({
@@ -81,32 +84,6 @@ export function stillPending(message: string, details: Record<string, unknown> =
     category: ApplicationFailureCategory.BENIGN,
     details: [details],
   });
-}
-
-const RETRYABLE: Record<ProviderErrorKind, boolean> = {
-  transient: true,
-  rate_limited: true,
-  declined: false,
-  invalid_request: false,
-  auth: false,
-  not_found: false,
-};
-
-/** Plain, credential-free data attached to every provider failure (ApplicationFailure.details[0]). */
-export interface ProviderFailureDetails {
-  provider: Provider;
-  kind: ProviderErrorKind;
-  providerCode: string | null;
-  providerMessage: string | null;
-  httpStatus: number | null;
-  requestId: string | null;
-  retryAfterMs: number | null;
-  mayHaveReachedProvider: boolean;
-  /**
-   * For an ambiguous submission: how long the workflow should let a request that may still be
-   * in flight land at the provider before looking it up (a few times the HTTP timeout).
-   */
-  settleAfterMs?: number;
 }
 
 /**
@@ -135,10 +112,11 @@ export function toActivityFailure(err: ProviderError, operation: ProviderOperati
   };
   const ambiguous = operation === 'submit' && err.kind === 'transient' && err.mayHaveReachedProvider;
   if (ambiguous && opts.requestTimeoutMs !== undefined) details.settleAfterMs = 4 * opts.requestTimeoutMs;
+  const type = ambiguous ? AMBIGUOUS_FAILURE_TYPE : FAILURE_TYPES[err.kind];
   return ApplicationFailure.create({
-    type: ambiguous ? AMBIGUOUS_FAILURE_TYPE : FAILURE_TYPES[err.kind],
+    type,
     message: ambiguous ? `${err.message} (outcome unknown: the request may have reached ${err.provider})` : err.message,
-    nonRetryable: ambiguous || !RETRYABLE[err.kind],
+    nonRetryable: NON_RETRYABLE_FAILURE_TYPES.includes(type),
     nextRetryDelay: err.kind === 'rate_limited' && err.retryAfterMs !== undefined ? err.retryAfterMs : undefined,
     details: [details],
   });
@@ -149,6 +127,28 @@ export class InvalidInputError extends Error {
   override readonly name = 'InvalidInputError';
 }
 
+/** A request we refuse to build, as the ProviderError the adapters throw: surely not sent. */
+export function notSent(provider: Provider, err: MoneyError | InvalidInputError): ProviderError {
+  return new ProviderError({
+    provider,
+    kind: 'invalid_request',
+    providerCode: 'LOCAL_VALIDATION',
+    message: `${provider}: request not sent: ${err.message}`,
+    mayHaveReachedProvider: false,
+    cause: err,
+  });
+}
+
+/** Build a request; an amount or field we refuse to put on the wire becomes notSent(). */
+export function buildOrRefuse<T>(provider: Provider, build: () => T): T {
+  try {
+    return build();
+  } catch (err) {
+    if (err instanceof MoneyError || err instanceof InvalidInputError) throw notSent(provider, err);
+    throw err;
+  }
+}
+
 /**
  * The edge of every activity: ProviderError -> ApplicationFailure (typed, never a bare string);
  * MoneyError/InvalidInputError (an amount or field we refuse to put on the wire) -> non-retryable ProviderInvalidRequest that
@@ -157,17 +157,73 @@ export class InvalidInputError extends Error {
  */
 export function toActivityError(err: unknown, provider: Provider, operation: ProviderOperation, opts: FailureOptions = {}): unknown {
   if (err instanceof ProviderError) return toActivityFailure(err, operation, opts);
-  if (err instanceof MoneyError || err instanceof InvalidInputError) {
-    return toActivityFailure(
-      new ProviderError({
-        provider,
-        kind: 'invalid_request',
-        providerCode: 'LOCAL_VALIDATION',
-        message: `${provider}: request not sent: ${err.message}`,
-        mayHaveReachedProvider: false,
-      }),
-      operation,
-    );
-  }
+  if (err instanceof MoneyError || err instanceof InvalidInputError) return toActivityFailure(notSent(provider, err), operation);
   return err;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Refusals: error bodies that are answers
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * What a provider's error body can mean, decided here once for every adapter. Each provider's
+ * transformers map its own error codes or messages onto these names (one exhaustive map per
+ * provider); REFUSALS says what each name is as a RefundOutcome and as a failure kind.
+ *  - exists:        a refund of this payment already exists at the provider;
+ *  - declined:      refused for a business reason (not refundable, dispute, over the limit);
+ *  - invalid:       the request cannot succeed as it is (a field is missing or wrong);
+ *  - not_found:     the payment or link does not exist (an outcome like invalid);
+ *  - auth:          our credentials were refused: thrown, nothing was refunded;
+ *  - configuration: our set-up is wrong (an API version): thrown as invalid_request;
+ *  - transient:     the provider failed internally: thrown, retried or settled by a look-up.
+ */
+export type RefusalName = 'exists' | 'declined' | 'invalid' | 'not_found' | 'auth' | 'configuration' | 'transient';
+
+export interface RefusalMeaning {
+  /** The outcome the adapters return; absent = thrown as a ProviderError of `failure`. */
+  outcome?: OutcomeShape;
+  /** The same answer as a failure kind: what the v1 activities throw (none for exists). */
+  failure?: ProviderErrorKind;
+}
+
+export const REFUSALS: Readonly<Record<RefusalName, RefusalMeaning>> = {
+  exists: { outcome: { kind: 'exists' } },
+  declined: { outcome: { kind: 'final', status: 'rejected', refusal: 'declined' }, failure: 'declined' },
+  invalid: { outcome: { kind: 'final', status: 'failed', refusal: 'invalid' }, failure: 'invalid_request' },
+  not_found: { outcome: { kind: 'final', status: 'failed', refusal: 'invalid' }, failure: 'not_found' },
+  auth: { failure: 'auth' },
+  configuration: { failure: 'invalid_request' },
+  transient: { failure: 'transient' },
+};
+
+/**
+ * A provider's answer to one call: the outcome the adapters return and, when the answer was read
+ * from an error body, the same answer as the typed failure (what the v1 activities throw).
+ */
+export interface Answer {
+  outcome: RefundOutcome;
+  failure?: ProviderError | undefined;
+}
+
+/** `status "SETTLING"`: which field held an undocumented value, and the value. */
+export function rawValue(field: string, value: unknown): string {
+  return `${field} ${JSON.stringify(value)}`;
+}
+
+/**
+ * An error body read with the provider's map: `name` undefined = a value nobody documented
+ * (unrecognized, and an invalid_request for the v1 activities). Thrown refusals (auth,
+ * configuration, transient) throw `failure(kind, true)` here; the others become an Answer whose
+ * failure is `failure(kind, false)`.
+ */
+export function refusalAnswer(
+  name: RefusalName | undefined,
+  facts: ProviderFacts,
+  raw: string,
+  failure: (kind: ProviderErrorKind, thrown: boolean) => ProviderError,
+): Answer {
+  if (name === undefined) return { outcome: { ...facts, kind: 'unrecognized', raw }, failure: failure('invalid_request', false) };
+  const meaning = REFUSALS[name];
+  if (!meaning.outcome) throw failure(meaning.failure ?? 'transient', true);
+  return { outcome: { ...facts, ...meaning.outcome }, failure: meaning.failure === undefined ? undefined : failure(meaning.failure, false) };
 }

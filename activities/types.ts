@@ -1,9 +1,13 @@
 /**
- * Inputs and outputs of every activity: plain serialisable data (amounts are integer minor units;
- * no class instances). Workflow code imports this file with `import type` only.
+ * The worker's provider configuration, the shape the transformers' maps share, and the inputs and
+ * outputs of the v1 activities (activities/v1.ts, called by workflows/v1 only): plain
+ * serialisable data (amounts are integer minor units; no class instances). Workflow code imports
+ * this file with `import type` only. The refund workflow's activities (activities/refunds.ts)
+ * answer with the domain's RefundOutcome instead.
  */
 import type { Dispatcher } from 'undici';
 import type { CurrencyCode } from '../domain/money.js';
+import type { FinalOutcome, RefundOutcome } from '../domain/outcome.js';
 import type { Secret } from './secret.js';
 import type { AdapterLogger } from './log.js';
 
@@ -49,7 +53,16 @@ export interface ActivityDeps {
 }
 
 // ---------------------------------------------------------------------------------------------
-// SecPaid (EUR)
+// The value of every status map in the transformers: a RefundOutcome without the provider's facts
+// ---------------------------------------------------------------------------------------------
+
+export type OutcomeShape =
+  | Pick<FinalOutcome, 'kind' | 'status' | 'refusal'>
+  | Pick<Extract<RefundOutcome, { kind: 'pending' }>, 'kind' | 'reason'>
+  | { kind: 'exists' };
+
+// ---------------------------------------------------------------------------------------------
+// v1 activities: SecPaid (EUR)
 // ---------------------------------------------------------------------------------------------
 
 export interface SecpaidSubmitRefundInput {
@@ -87,7 +100,7 @@ export type SecpaidAwaitRefundInput = SecpaidFindRefundInput;
 export type SecpaidAwaitRefundResult = Extract<SecpaidFindRefundResult, { found: true }>;
 
 // ---------------------------------------------------------------------------------------------
-// Link Money (USD)
+// v1 activities: Link Money (USD)
 // ---------------------------------------------------------------------------------------------
 
 /** pending: wait (includes the 3-business-day hold); authorized: money movement started; unknown: keep waiting, logged. */
@@ -142,7 +155,7 @@ export interface LinkmoneyFindRefundByRequestKeyInput {
 export type LinkmoneyFindRefundByRequestKeyResult = LinkMoneyRefundView | null;
 
 // ---------------------------------------------------------------------------------------------
-// OpenPayd PSP (cards, synchronous)
+// v1 activities: OpenPayd PSP (cards, synchronous)
 // ---------------------------------------------------------------------------------------------
 
 export type OpenpaydRefundOutcome = 'approved' | 'declined' | 'pending' | 'unknown';
@@ -196,7 +209,7 @@ export interface OpenpaydAwaitRefundResult {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Reservepay (THB satang)
+// v1 activities: Reservepay (THB satang)
 // ---------------------------------------------------------------------------------------------
 
 export type ReservepayRejectionCode = 'NOT_REFUNDABLE' | 'AMOUNT_EXCEEDS_LIMIT' | 'NOT_FOUND';
@@ -238,17 +251,3 @@ export interface ReservepayAwaitRefundInput {
   refundId: string;
 }
 export type ReservepayAwaitRefundResult = ReservepayRefundView & { status: 'succeeded' | 'failed' };
-
-export interface ReservepayFindPaymentInput {
-  paymentId: string;
-}
-export interface ReservepayFindPaymentResult {
-  paymentId: string;
-  providerStatus: string;
-  amountMinor: number;
-  currency: string;
-  /** Whether the payment can still be refunded. */
-  refundable: boolean;
-  /** Remaining refundable satang, when Reservepay gives it as a number. */
-  refundableAmountMinor?: number;
-}
