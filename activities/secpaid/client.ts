@@ -3,19 +3,20 @@
  * envelope read whether it comes with HTTP 200 or 400.
  */
 import type { CallContext } from '../context.js';
-import { ProviderError } from '../errors.js';
+import { buildOrRefuse, ProviderError, refusalAnswer, rawValue, type Answer, type ProviderErrorKind } from '../errors.js';
 import { commonStatusFailure, joinUrl, malformedAnswer, send, tryParseJson, type HttpResponse } from '../http.js';
 import type { Secret } from '../secret.js';
-import type { SecpaidFindRefundInput, SecpaidFindRefundResult, SecpaidSubmitRefundInput, SecpaidSubmitRefundResult } from '../types.js';
 import {
   PAYIN_PAGE_LIMIT,
   SecpaidEnvelope,
   SecpaidPayInTransactions,
   buildGetPayInTransactionsForm,
   buildRefundPaymentForm,
-  classifySecpaidAnswer,
   fromSecpaidAmountAbs,
   isRefundOf,
+  secpaidRefusal,
+  submittedOutcome,
+  type SecpaidRefundEntry,
 } from './transformers.js';
 
 export interface SecpaidClientConfig {
@@ -58,42 +59,45 @@ async function post(cfg: SecpaidClientConfig, ctx: CallContext, path: string, fo
   return { res, env: parsed.data };
 }
 
-function envelopeError(res: HttpResponse, env: SecpaidEnvelope): ProviderError {
-  const answer = classifySecpaidAnswer(env);
-  if (answer.type !== 'error') throw new Error('unreachable: not an error answer');
+function envelopeFailure(res: HttpResponse, env: SecpaidEnvelope, kind: ProviderErrorKind): ProviderError {
   return new ProviderError({
     provider: 'secpaid',
-    kind: answer.kind,
-    providerCode: answer.code,
+    kind,
     providerMessage: env.ResponseMsg,
     httpStatus: res.status,
     requestId: res.requestId,
     message: `secpaid: ${env.ResponseMsg}`,
-    mayHaveReachedProvider: answer.kind !== 'auth',
+    mayHaveReachedProvider: kind !== 'auth',
   });
 }
 
-export async function submitRefund(cfg: SecpaidClientConfig, ctx: CallContext, input: SecpaidSubmitRefundInput): Promise<SecpaidSubmitRefundResult> {
-  const form = buildRefundPaymentForm(input);
-  const { res, env } = await post(cfg, ctx, 'refundPayment', form);
-  const answer = classifySecpaidAnswer(env);
-  switch (answer.type) {
-    case 'submitted':
-      return { outcome: 'submitted', message: env.ResponseMsg };
-    case 'already_requested':
-      return { outcome: 'already_requested', message: env.ResponseMsg };
-    case 'error':
-      throw envelopeError(res, env);
-  }
+/** A ResponseCode 0 answer, read with the one message map (the token refusal throws). */
+function refusal(res: HttpResponse, env: SecpaidEnvelope): Answer {
+  return refusalAnswer(secpaidRefusal(env.ResponseMsg), { message: env.ResponseMsg }, rawValue('ResponseMsg', env.ResponseMsg), (kind) =>
+    envelopeFailure(res, env, kind),
+  );
 }
 
-export async function findRefund(cfg: SecpaidClientConfig, ctx: CallContext, input: SecpaidFindRefundInput): Promise<SecpaidFindRefundResult> {
+/** refundPayment. Success (ResponseCode 1) is a request awaiting SecPaid's admin review. */
+export async function refundPayment(cfg: SecpaidClientConfig, ctx: CallContext, input: { payId: string; amountMinor: number; fullRefund: boolean }): Promise<Answer> {
+  const form = buildOrRefuse('secpaid', () => buildRefundPaymentForm(input));
+  const { res, env } = await post(cfg, ctx, 'refundPayment', form);
+  if (env.ResponseCode === 1) return { outcome: submittedOutcome(env) };
+  return refusal(res, env);
+}
+
+/**
+ * The Refund entry of a pay_id in getPayInTransactions, or null. A read's ResponseCode 0 is
+ * thrown (it says nothing about the refund): auth for the token, else the refusal's kind.
+ */
+export async function findRefundEntry(cfg: SecpaidClientConfig, ctx: CallContext, input: { payId: string; since?: number | undefined }): Promise<SecpaidRefundEntry | null> {
   for (let page = 1; page <= MAX_PAGES; page++) {
     const { res, env } = await post(cfg, ctx, 'getPayInTransactions', buildGetPayInTransactionsForm({ payId: input.payId, since: input.since, page }));
     if (env.ResponseCode !== 1) {
       // An empty result may come as ResponseCode 0 with a "no data" style message.
-      if (env.data === undefined && /no (data|record|transaction)/i.test(env.ResponseMsg)) return { found: false };
-      throw envelopeError(res, env);
+      if (env.data === undefined && /no (data|record|transaction)/i.test(env.ResponseMsg)) return null;
+      const answer = refusal(res, env);
+      throw answer.failure ?? envelopeFailure(res, env, 'invalid_request');
     }
     const items = SecpaidPayInTransactions.safeParse(env.data ?? []);
     if (!items.success) throw malformedAnswer('secpaid', res, 'getPayInTransactions data is not a list of transactions');
@@ -105,15 +109,9 @@ export async function findRefund(cfg: SecpaidClientConfig, ctx: CallContext, inp
       } catch {
         throw malformedAnswer('secpaid', res, 'refund amount is not a decimal');
       }
-      return {
-        found: true,
-        transactionId: refund.transaction_id,
-        amountMinor,
-        createdAt: refund.created_at,
-        providerStatus: refund.status,
-      };
+      return { transactionId: refund.transaction_id, amountMinor, createdAt: refund.created_at, status: refund.status };
     }
     if (items.data.length < PAYIN_PAGE_LIMIT) break;
   }
-  return { found: false };
+  return null;
 }

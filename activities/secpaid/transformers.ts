@@ -1,11 +1,13 @@
 /**
- * SecPaid wire format. Sources: provider-docs/secpaid-refundPayment.txt (refundPayment, envelope,
- * error messages), provider-docs/secpaid-refunds-concept.txt (form-urlencoded example, refunds as
- * negative getPayInTransactions items), REFERENCE.md and docs/provider-assumptions.md.
+ * SecPaid wire format and the one map of its answers to RefundOutcome. Sources:
+ * provider-docs/secpaid-refundPayment.txt (refundPayment, envelope, error messages),
+ * provider-docs/secpaid-refunds-concept.txt (form-urlencoded example, refunds as negative
+ * getPayInTransactions items), REFERENCE.md ("SecPaid") and docs/provider-assumptions.md.
  */
 import { z } from 'zod';
 import { MoneyError, parseDecimalString, toDecimalString } from '../../domain/money.js';
-import type { ProviderErrorKind } from '../errors.js';
+import { matchWire, type ProviderFacts, type RefundOutcome } from '../../domain/outcome.js';
+import { rawValue, type RefusalName } from '../errors.js';
 
 const CURRENCY = 'EUR' as const;
 
@@ -51,14 +53,13 @@ export function buildGetPayInTransactionsForm(input: { payId: string; since?: nu
 }
 
 // ---------------------------------------------------------------------------------------------
-// Responses
+// Responses (extra fields are accepted everywhere; ids and amounts may be numbers or strings)
 // ---------------------------------------------------------------------------------------------
 
-const stringish = z.union([z.string(), z.number()]).transform((v) => String(v));
-const boolish = z.union([z.string(), z.boolean()]).transform((v) => String(v).toLowerCase() === 'true');
+const stringish = z.union([z.string(), z.number()]).transform((v) => String(v).trim());
 
-/** {ResponseCode: 1|0, ResponseMsg, Result: "True"|"False", ServerTime, data?} */
-export const SecpaidEnvelope = z.object({
+/** {ResponseCode: 1|0, ResponseMsg, Result: "True"|"False", ServerTime, data?} (secpaid-refundPayment.txt "Response"). */
+export const SecpaidEnvelope = z.looseObject({
   ResponseCode: z.union([z.literal(0), z.literal(1), z.literal('0'), z.literal('1')]).transform((v) => Number(v) as 0 | 1),
   ResponseMsg: z.string(),
   Result: z.string().optional(),
@@ -67,58 +68,125 @@ export const SecpaidEnvelope = z.object({
 });
 export type SecpaidEnvelope = z.infer<typeof SecpaidEnvelope>;
 
-/** One getPayInTransactions item (only the fields we read; the others pass through). */
+/** One getPayInTransactions item (REFERENCE.md lists the fields; we read these, the others pass through). */
 export const SecpaidPayInTransaction = z.looseObject({
   pay_id: stringish,
   transaction_id: stringish,
   amount: stringish,
   status: z.string().optional().default(''),
   created_at: z.string().optional().default(''),
-  is_refund: boolish.optional().default(false),
+  is_refund: z.union([z.string(), z.boolean()]).optional(),
   transaction_type: z.string().optional().default(''),
 });
 export type SecpaidPayInTransaction = z.infer<typeof SecpaidPayInTransaction>;
 
 export const SecpaidPayInTransactions = z.array(SecpaidPayInTransaction);
 
-/** An approved refund: a new negative item with is_refund "true" and transaction_type "Refund" (not "Dispute Refund"). */
+// ---------------------------------------------------------------------------------------------
+// The maps
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * ResponseMsg of a ResponseCode 0 answer (secpaid-refundPayment.txt "Error (ResponseCode: 0)";
+ * REFERENCE.md "Error messages seen (two wordings exist; match both)"; the last two are the
+ * sandbox's, docs/provider-assumptions.md "SecPaid"). Matched without regard to case, spacing
+ * or a trailing full stop. ResponseCode 1 is success whatever its wording (the two success
+ * wordings in REFERENCE.md are both ResponseCode 1).
+ */
+export type SecpaidErrorMessage =
+  | 'Incorrect token or missing token'
+  | 'Please enter pay_id'
+  | 'Please enter refund_amount'
+  | 'Refund amount is required'
+  | 'Invalid link ID'
+  | 'Link not found'
+  | 'Link is cancelled'
+  | 'Refund already requested'
+  | 'Refund blocked by dispute'
+  | 'Invalid refund amount'
+  | 'Cannot refund invoice-type links'
+  | 'Invalid isFullRefund'
+  | 'Invalid parameter';
+
+export const SECPAID_ERROR_MESSAGES = {
+  'Incorrect token or missing token': 'auth',
+  'Please enter pay_id': 'invalid',
+  'Please enter refund_amount': 'invalid',
+  'Refund amount is required': 'invalid',
+  'Invalid link ID': 'not_found',
+  'Link not found': 'not_found',
+  'Link is cancelled': 'declined',
+  // One request per link, whatever its outcome (secpaid-refundPayment.txt "Notes").
+  'Refund already requested': 'exists',
+  'Refund blocked by dispute': 'declined',
+  // "Amount exceeds original payment or is <= 0": over the limit.
+  'Invalid refund amount': 'declined',
+  'Cannot refund invoice-type links': 'declined',
+  'Invalid isFullRefund': 'invalid',
+  'Invalid parameter': 'invalid',
+} as const satisfies Record<SecpaidErrorMessage, RefusalName>;
+
+/** Which refusal a ResponseCode 0 message is; undefined = a message nobody documented. */
+export function secpaidRefusal(responseMsg: string): RefusalName | undefined {
+  return matchWire(responseMsg.trim().replace(/[.!]+$/, ''), SECPAID_ERROR_MESSAGES);
+}
+
+/** getPayInTransactions `transaction_type` (REFERENCE.md "Items in data[]"). Only "Refund" is a refund of ours. */
+export type SecpaidTransactionType = 'Basic' | 'Split' | 'Personal QR' | 'Refund' | 'Dispute' | 'Dispute Refund';
+export const SECPAID_TRANSACTION_TYPES = {
+  Basic: false,
+  Split: false,
+  'Personal QR': false,
+  Refund: true,
+  Dispute: false,
+  'Dispute Refund': false,
+} as const satisfies Record<SecpaidTransactionType, boolean>;
+
+/** `is_refund` "true"/"false" (REFERENCE.md), a boolean too. */
+export const SECPAID_IS_REFUND = { true: true, false: false } as const satisfies Record<'true' | 'false', boolean>;
+
+/**
+ * `status` of the Refund entry (REFERENCE.md: items are Success|Pending). The entry appears only
+ * once SecPaid's admin approved the refund (secpaid-refunds-concept.txt "How Refunds Work"), so
+ * both mean approved; Pending is the payout still to come (docs/provider-assumptions.md).
+ */
+export type SecpaidEntryStatus = 'Success' | 'Pending';
+export const SECPAID_ENTRY_STATUSES = {
+  Success: 'approved',
+  Pending: 'approved',
+} as const satisfies Record<SecpaidEntryStatus, 'approved'>;
+
+/** An approved refund: a new (negative) item of our pay_id with is_refund "true" and transaction_type "Refund" (not "Dispute Refund"). */
 export function isRefundOf(item: SecpaidPayInTransaction, payId: string): boolean {
-  return item.is_refund && item.transaction_type.trim().toLowerCase() === 'refund' && item.pay_id === payId;
+  const isRefund = typeof item.is_refund === 'boolean' ? item.is_refund : matchWire(item.is_refund, SECPAID_IS_REFUND) === true;
+  return isRefund && matchWire(item.transaction_type, SECPAID_TRANSACTION_TYPES) === true && item.pay_id === payId.trim();
 }
 
 // ---------------------------------------------------------------------------------------------
-// Business answers. ResponseMsg wordings from secpaid-refundPayment.txt and REFERENCE.md (two
-// wordings exist for some; match both, case-insensitively, ignoring trailing punctuation).
+// Outcomes
 // ---------------------------------------------------------------------------------------------
 
-export type SecpaidAnswer =
-  | { type: 'submitted' }
-  | { type: 'already_requested' }
-  | { type: 'error'; kind: ProviderErrorKind; code: string };
-
-const SECPAID_ERRORS = {
-  'incorrect token or missing token': { kind: 'auth', code: 'INCORRECT_TOKEN' },
-  'please enter pay_id': { kind: 'invalid_request', code: 'MISSING_PAY_ID' },
-  'please enter refund_amount': { kind: 'invalid_request', code: 'MISSING_REFUND_AMOUNT' },
-  'refund amount is required': { kind: 'invalid_request', code: 'MISSING_REFUND_AMOUNT' },
-  'invalid link id': { kind: 'not_found', code: 'INVALID_LINK_ID' },
-  'link not found': { kind: 'not_found', code: 'LINK_NOT_FOUND' },
-  'link is cancelled': { kind: 'declined', code: 'LINK_CANCELLED' },
-  'refund blocked by dispute': { kind: 'declined', code: 'REFUND_BLOCKED_BY_DISPUTE' },
-  'invalid refund amount': { kind: 'declined', code: 'INVALID_REFUND_AMOUNT' },
-  'cannot refund invoice-type links': { kind: 'declined', code: 'INVOICE_TYPE_LINK' },
-} as const satisfies Record<string, { kind: ProviderErrorKind; code: string }>;
-
-function normaliseMsg(msg: string): string {
-  return msg.trim().toLowerCase().replace(/\s+/g, ' ').replace(/[.!]+$/, '');
+/** A ResponseCode 1 answer to refundPayment: submitted, the admin review starts. */
+export function submittedOutcome(env: SecpaidEnvelope): RefundOutcome {
+  return { kind: 'pending', reason: 'awaiting_admin_review', message: env.ResponseMsg };
 }
 
-export function classifySecpaidAnswer(env: SecpaidEnvelope): SecpaidAnswer {
-  const msg = normaliseMsg(env.ResponseMsg);
-  if (env.ResponseCode === 1) return { type: 'submitted' };
-  if (msg === 'refund already requested') return { type: 'already_requested' };
-  const known = Object.entries(SECPAID_ERRORS).find(([text]) => msg === text);
-  if (known) return { type: 'error', ...known[1] };
-  // An unrecognised refusal: not retried, surfaced for a human (the exact ResponseMsg is kept).
-  return { type: 'error', kind: 'invalid_request', code: 'UNRECOGNISED_ERROR' };
+/** The refund entry as read (amount already converted). */
+export interface SecpaidRefundEntry {
+  transactionId: string;
+  /** Absolute value, EUR cents. */
+  amountMinor: number;
+  createdAt: string;
+  status: string;
 }
+
+/** The Refund entry of getPayInTransactions: approved, with its transaction id and amount. */
+export function entryOutcome(entry: SecpaidRefundEntry): RefundOutcome {
+  const facts: ProviderFacts = { refundId: entry.transactionId, providerStatus: entry.status, amountMinor: entry.amountMinor };
+  const status = matchWire(entry.status, SECPAID_ENTRY_STATUSES);
+  if (status === undefined) return { ...facts, kind: 'unrecognized', raw: rawValue('status', entry.status) };
+  return { ...facts, kind: 'final', status };
+}
+
+/** No Refund entry yet: SecPaid's admin has not approved (a pending or rejected request is not visible). */
+export const AWAITING_REVIEW: RefundOutcome = { kind: 'pending', reason: 'awaiting_admin_review' };

@@ -1,0 +1,28 @@
+/**
+ * SecPaid as a ProviderAdapter. submit = refundPayment; check and lookUp = getPayInTransactions
+ * for the pay_id, where only an approved refund is visible (its negative Refund entry). SecPaid
+ * has no look-up of a pending request: lookUp answers null until the entry shows, and the
+ * workflow resubmits, relying on "Refund already requested" ('exists').
+ */
+import type { ProviderAdapter } from '../adapter.js';
+import { InvalidInputError, notSent } from '../errors.js';
+import { findRefundEntry, refundPayment, type SecpaidClientConfig } from './client.js';
+import { AWAITING_REVIEW, entryOutcome } from './transformers.js';
+
+export function secpaidAdapter(cfg: SecpaidClientConfig): ProviderAdapter<'secpaid'> {
+  return {
+    async submit(ctx, { request, amount }) {
+      // refund_amount is always required, also for a full refund (secpaid-refundPayment.txt).
+      if (amount.sendMinor === undefined) throw notSent('secpaid', new InvalidInputError('SecPaid needs refund_amount, also for a full refund'));
+      return (await refundPayment(cfg, ctx, { payId: request.payment.payId, amountMinor: amount.sendMinor, fullRefund: amount.full })).outcome;
+    },
+    async lookUp(ctx, { request }) {
+      const entry = await findRefundEntry(cfg, ctx, { payId: request.payment.payId });
+      return entry ? entryOutcome(entry) : null;
+    },
+    async check(ctx, { request }) {
+      const entry = await findRefundEntry(cfg, ctx, { payId: request.payment.payId });
+      return entry ? entryOutcome(entry) : AWAITING_REVIEW;
+    },
+  };
+}
