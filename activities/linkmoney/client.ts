@@ -3,20 +3,12 @@
  * refreshed ~60 s before expiry and once on a 401), Bearer auth, JSON bodies, the
  * {errorId, errorCode, errorMessage, errorSeverity} envelope.
  */
+import type { RefundOutcome } from '../../domain/outcome.js';
 import type { CallContext } from '../context.js';
-import { ProviderError } from '../errors.js';
+import { buildOrRefuse, ProviderError, rawValue, refusalAnswer, type Answer, type ProviderErrorKind } from '../errors.js';
 import { commonStatusFailure, joinUrl, malformedAnswer, send, tryParseJson, type HttpResponse } from '../http.js';
 import { Secret } from '../secret.js';
-import type {
-  LinkmoneyFindRefundByRequestKeyInput,
-  LinkmoneyFindRefundByRequestKeyResult,
-  LinkmoneyGetRefundStatusInput,
-  LinkmoneyGetRefundStatusResult,
-  LinkmoneySubmitRefundInput,
-  LinkmoneySubmitRefundResult,
-} from '../types.js';
 import {
-  DUPLICATE_REQUEST_KEY,
   LinkMoneyDebitTransaction,
   LinkMoneyErrorEnvelope,
   LinkMoneyRefundResponse,
@@ -24,11 +16,10 @@ import {
   LinkMoneyToken,
   buildRefundRequest,
   buildTokenForm,
-  mapSubmitStatus,
+  linkmoneyRefusal,
   statusPathFor,
-  toRefundView,
+  transactionOutcome,
 } from './transformers.js';
-import type { z } from 'zod';
 
 export interface LinkmoneyClientConfig {
   baseUrl: string;
@@ -129,12 +120,15 @@ function tokenFailure(err: unknown): unknown {
   });
 }
 
-function parseErrorEnvelope(res: HttpResponse): z.infer<typeof LinkMoneyErrorEnvelope> | undefined {
+function parseErrorEnvelope(res: HttpResponse): LinkMoneyErrorEnvelope | undefined {
   const parsed = LinkMoneyErrorEnvelope.safeParse(tryParseJson(res.text));
   return parsed.success ? parsed.data : undefined;
 }
 
-/** Any non-2xx answer -> ProviderError (429/5xx shared rules; 400/401/403/404 read the envelope). */
+/**
+ * Any non-2xx answer -> ProviderError (429/5xx shared rules; 400/401/403/404 read the envelope),
+ * its kind by the HTTP status: what a read throws, and what the v1 activities throw for a refusal.
+ */
 function errorFromResponse(res: HttpResponse, now: Date): ProviderError {
   const common = commonStatusFailure('linkmoney', res, now);
   const env = parseErrorEnvelope(res);
@@ -196,34 +190,69 @@ async function authorised(
   return res as HttpResponse;
 }
 
-export async function submitRefund(
+/** Outcome of a transaction the provider sent; an amount that is not 2-decimal USD is a malformed answer. */
+function outcomeOf(res: HttpResponse, ctx: CallContext, tx: Parameters<typeof transactionOutcome>[0]): RefundOutcome {
+  let outcome: RefundOutcome;
+  try {
+    outcome = transactionOutcome(tx);
+  } catch {
+    throw malformedAnswer('linkmoney', res, 'transaction amount is not a 2-decimal number');
+  }
+  if (outcome.kind === 'unrecognized') {
+    ctx.log.warn('linkmoney: undocumented refund status, treated as still pending', { refundPaymentId: tx.paymentId, providerStatus: tx.paymentStatus });
+  }
+  return outcome;
+}
+
+export interface CreateRefundInput {
+  /** Our refund id: sent as clientReferenceId. */
+  refundId: string;
+  /** The original debit's payment id. */
+  paymentId: string;
+  amountMinor: number;
+  requestKey: string;
+}
+
+/**
+ * POST /v1/refunds. The 201 answer's paymentStatus through the one status map; a 4xx envelope
+ * through the one error-code map (DUPLICATE_REQUEST_KEY = exists); 401 twice, 403, 429 and 5xx
+ * are thrown.
+ */
+export async function createRefund(
   cfg: LinkmoneyClientConfig,
   tokens: LinkMoneyTokenCache,
   ctx: CallContext,
-  input: LinkmoneySubmitRefundInput,
-): Promise<LinkmoneySubmitRefundResult> {
-  const body = buildRefundRequest(input);
+  input: CreateRefundInput,
+): Promise<Answer & { created?: LinkMoneyRefundResponse }> {
+  const body = buildOrRefuse('linkmoney', () => buildRefundRequest(input));
   const res = await authorised(cfg, tokens, ctx, { method: 'POST', path: '/v1/refunds', body });
   if (res.status === 200 || res.status === 201) {
     const parsed = LinkMoneyRefundResponse.safeParse(tryParseJson(res.text));
     if (!parsed.success) throw malformedAnswer('linkmoney', res, 'refund answer without paymentId/paymentStatus');
-    const status = mapSubmitStatus(parsed.data.paymentStatus);
-    if (status === 'unknown') {
-      ctx.log.warn('linkmoney: unknown refund status, treated as still pending', { providerStatus: parsed.data.paymentStatus, refundId: input.refundId });
-    }
-    const result: LinkmoneySubmitRefundResult = {
-      outcome: 'accepted',
-      refundPaymentId: parsed.data.paymentId,
-      status,
-      providerStatus: parsed.data.paymentStatus,
-    };
-    if (parsed.data.errorDetails) result.errorDetails = { errorCode: parsed.data.errorDetails.errorCode, errorMessage: parsed.data.errorDetails.errorMessage };
-    return result;
+    return { outcome: outcomeOf(res, ctx, parsed.data), created: parsed.data };
   }
-  if (res.status === 400 && parseErrorEnvelope(res)?.errorCode === DUPLICATE_REQUEST_KEY) {
-    return { outcome: 'duplicate_request_key' };
-  }
-  throw errorFromResponse(res, ctx.now());
+  const env = parseErrorEnvelope(res);
+  const refusable = res.status >= 400 && res.status < 500 && res.status !== 401 && res.status !== 403 && res.status !== 429;
+  if (!env || !refusable) throw errorFromResponse(res, ctx.now());
+  return refusalAnswer(
+    linkmoneyRefusal(env.errorCode),
+    { code: env.errorCode, message: env.errorMessage },
+    `${rawValue('errorCode', env.errorCode)} (HTTP ${res.status})`,
+    (kind, thrown) => (thrown ? envelopeError(res, env, kind) : errorFromResponse(res, ctx.now())),
+  );
+}
+
+function envelopeError(res: HttpResponse, env: LinkMoneyErrorEnvelope, kind: ProviderErrorKind): ProviderError {
+  return new ProviderError({
+    provider: 'linkmoney',
+    kind,
+    providerCode: env.errorCode,
+    providerMessage: env.errorMessage,
+    httpStatus: res.status,
+    requestId: env.errorId ?? res.requestId,
+    message: `linkmoney: ${env.errorCode}: ${env.errorMessage} (HTTP ${res.status})`,
+    mayHaveReachedProvider: kind !== 'auth',
+  });
 }
 
 async function readTransaction(cfg: LinkmoneyClientConfig, tokens: LinkMoneyTokenCache, ctx: CallContext, paymentId: string): Promise<{ res: HttpResponse; json: unknown }> {
@@ -234,50 +263,30 @@ async function readTransaction(cfg: LinkmoneyClientConfig, tokens: LinkMoneyToke
   return { res, json };
 }
 
-export async function getRefundStatus(
-  cfg: LinkmoneyClientConfig,
-  tokens: LinkMoneyTokenCache,
-  ctx: CallContext,
-  input: LinkmoneyGetRefundStatusInput,
-): Promise<LinkmoneyGetRefundStatusResult> {
-  const { res, json } = await readTransaction(cfg, tokens, ctx, input.refundPaymentId);
-  const parsed = LinkMoneyRefundTransaction.safeParse(json);
-  if (!parsed.success) throw malformedAnswer('linkmoney', res, 'transaction without paymentId/paymentStatus');
-  let view;
-  try {
-    view = toRefundView(parsed.data);
-  } catch {
-    throw malformedAnswer('linkmoney', res, 'transaction amount is not a 2-decimal number');
-  }
-  logStatus(ctx, view.refundPaymentId, view.status, view.providerStatus);
-  return view;
+export interface ReadRefund {
+  tx: LinkMoneyRefundTransaction;
+  outcome: RefundOutcome;
 }
 
+/** The status read (configured path) of a refund transaction. A read's error answer is thrown. */
+export async function readRefund(cfg: LinkmoneyClientConfig, tokens: LinkMoneyTokenCache, ctx: CallContext, refundPaymentId: string): Promise<ReadRefund> {
+  const { res, json } = await readTransaction(cfg, tokens, ctx, refundPaymentId);
+  const parsed = LinkMoneyRefundTransaction.safeParse(json);
+  if (!parsed.success) throw malformedAnswer('linkmoney', res, 'transaction without paymentId/paymentStatus');
+  return { tx: parsed.data, outcome: outcomeOf(res, ctx, parsed.data) };
+}
+
+/** The refund under our requestKey among the original debit's refunds (the same status read), or null. */
 export async function findRefundByRequestKey(
   cfg: LinkmoneyClientConfig,
   tokens: LinkMoneyTokenCache,
   ctx: CallContext,
-  input: LinkmoneyFindRefundByRequestKeyInput,
-): Promise<LinkmoneyFindRefundByRequestKeyResult> {
+  input: { paymentId: string; requestKey: string },
+): Promise<ReadRefund | null> {
   const { res, json } = await readTransaction(cfg, tokens, ctx, input.paymentId);
   const parsed = LinkMoneyDebitTransaction.safeParse(json);
   if (!parsed.success) throw malformedAnswer('linkmoney', res, 'debit transaction with an unreadable refunds list');
   const match = parsed.data.refunds.find((r) => r.requestKey === input.requestKey);
   if (!match) return null;
-  let view;
-  try {
-    view = toRefundView(match);
-  } catch {
-    throw malformedAnswer('linkmoney', res, 'refund amount is not a 2-decimal number');
-  }
-  logStatus(ctx, view.refundPaymentId, view.status, view.providerStatus);
-  return view;
-}
-
-function logStatus(ctx: CallContext, refundPaymentId: string, status: string, providerStatus: string): void {
-  if (status === 'unknown') {
-    ctx.log.warn('linkmoney: unknown refund status, treated as still pending', { refundPaymentId, providerStatus });
-  } else if (providerStatus === 'RETRYABLE_FAILED' || providerStatus === 'CREATED') {
-    ctx.log.info('linkmoney: refund still pending at the provider', { refundPaymentId, providerStatus });
-  }
+  return { tx: match, outcome: outcomeOf(res, ctx, match) };
 }

@@ -1,12 +1,14 @@
 /**
- * Link Money wire format. Sources: provider-docs/linkmoney-issue-a-refund.txt (POST /v1/refunds,
- * PENDING/AUTHORIZED/TERMINAL_FAILED), REFERENCE.md (tokens, error envelope, ACH lifecycle) and
- * docs/provider-assumptions.md (status read, DUPLICATE_REQUEST_KEY, wider status set).
+ * Link Money wire format and the one map of its answers to RefundOutcome. Sources:
+ * provider-docs/linkmoney-issue-a-refund.txt (POST /v1/refunds, PENDING/AUTHORIZED/TERMINAL_FAILED),
+ * REFERENCE.md "Link Money" (tokens, error envelope, ACH lifecycle, the unofficial status set) and
+ * docs/provider-assumptions.md (status read, DUPLICATE_REQUEST_KEY, error codes, status choices).
  */
 import { z } from 'zod';
 import { MoneyError, parseDecimalNumber, parseDecimalString, toDecimalString } from '../../domain/money.js';
-import { InvalidInputError } from '../errors.js';
-import type { LinkMoneyRefundStatus, LinkMoneyRefundView } from '../types.js';
+import { matchWire, type ProviderFacts, type RefundOutcome } from '../../domain/outcome.js';
+import { InvalidInputError, rawValue, type RefusalName } from '../errors.js';
+import type { OutcomeShape } from '../types.js';
 
 const CURRENCY = 'USD' as const;
 
@@ -45,6 +47,11 @@ export function fromLinkMoneyValue(value: number | string): number {
 // Requests
 // ---------------------------------------------------------------------------------------------
 
+/** The requestKey of a refund: derived from our refund id, the same on every attempt. */
+export function requestKeyFor(refundId: string): string {
+  return `${refundId}:1`;
+}
+
 export interface LinkMoneyRefundRequest {
   paymentId: string;
   amount: { currency: 'USD'; value: number };
@@ -76,41 +83,43 @@ export function statusPathFor(template: string, paymentId: string): string {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Responses
+// Responses (extra fields accepted; numbers may come as strings)
 // ---------------------------------------------------------------------------------------------
 
-export const LinkMoneyToken = z.object({
+const positiveSeconds = z.union([z.number(), z.string().trim().regex(/^\d+$/).transform(Number)]).pipe(z.number().positive());
+
+export const LinkMoneyToken = z.looseObject({
   token_type: z.string().optional(),
-  expires_in: z.number().positive(),
+  expires_in: positiveSeconds,
   access_token: z.string().min(1),
   scope: z.string().optional(),
 });
 
-const ErrorDetails = z.object({ errorCode: z.string(), errorMessage: z.string().default('') });
+const ErrorDetails = z.looseObject({ errorCode: z.string(), errorMessage: z.string().nullish().transform((m) => m ?? '') });
 
 /** 201 answer of POST /v1/refunds. paymentId is the NEW refund transaction's id. */
-export const LinkMoneyRefundResponse = z.object({
+export const LinkMoneyRefundResponse = z.looseObject({
   paymentId: z.string().min(1),
   paymentStatus: z.string().min(1),
   clientReferenceId: z.string().nullish(),
   errorDetails: ErrorDetails.nullish(),
 });
+export type LinkMoneyRefundResponse = z.infer<typeof LinkMoneyRefundResponse>;
 
-/** {errorId, errorCode, errorMessage, errorSeverity} with HTTP 400/401/404/500. */
-export const LinkMoneyErrorEnvelope = z.object({
+/** {errorId, errorCode, errorMessage, errorSeverity} with HTTP 400/401/404/500 (REFERENCE.md). */
+export const LinkMoneyErrorEnvelope = z.looseObject({
   errorId: z.string().optional(),
   errorCode: z.string(),
-  errorMessage: z.string().default(''),
+  errorMessage: z.string().nullish().transform((m) => m ?? ''),
   errorSeverity: z.string().optional(),
 });
 export type LinkMoneyErrorEnvelope = z.infer<typeof LinkMoneyErrorEnvelope>;
-export const DUPLICATE_REQUEST_KEY = 'DUPLICATE_REQUEST_KEY';
 
 /** Documented as a JSON number; a decimal string ("25.00") is read exactly too. */
-const Amount = z.object({ currency: z.string(), value: z.union([z.number(), z.string()]) });
+const Amount = z.looseObject({ currency: z.string(), value: z.union([z.number(), z.string()]) });
 
 /** A refund transaction as the status read returns it (assumption, see provider-assumptions.md). */
-export const LinkMoneyRefundTransaction = z.object({
+export const LinkMoneyRefundTransaction = z.looseObject({
   paymentId: z.string().min(1),
   paymentStatus: z.string().min(1),
   type: z.string().nullish(),
@@ -123,7 +132,7 @@ export const LinkMoneyRefundTransaction = z.object({
 export type LinkMoneyRefundTransaction = z.infer<typeof LinkMoneyRefundTransaction>;
 
 /** The original debit as the status read returns it, with its refunds. */
-export const LinkMoneyDebitTransaction = z.object({
+export const LinkMoneyDebitTransaction = z.looseObject({
   paymentId: z.string().min(1),
   paymentStatus: z.string(),
   type: z.string().nullish(),
@@ -131,64 +140,80 @@ export const LinkMoneyDebitTransaction = z.object({
 });
 
 // ---------------------------------------------------------------------------------------------
-// Status maps
+// The maps
 // ---------------------------------------------------------------------------------------------
 
-/** The three statuses documented for POST /v1/refunds (linkmoney-issue-a-refund.txt, "Returns"). */
-export type LinkMoneySubmitStatus = 'PENDING' | 'AUTHORIZED' | 'TERMINAL_FAILED';
-
 /**
- * The transaction statuses seen on reads (REFERENCE.md "ACH payment lifecycle" and the unofficial
- * GET /v1/transactions/{id} integration; mapping per docs/provider-assumptions.md):
- * SCHEDULED/INITIATED/SUCCEEDED = money movement started (authorized); CANCELED = failed;
- * CREATED/RETRYABLE_FAILED keep waiting.
+ * paymentStatus of a refund, on POST /v1/refunds and on reads. PENDING, AUTHORIZED and
+ * TERMINAL_FAILED are documented (linkmoney-issue-a-refund.txt "Returns"; its prose calls the
+ * last one FAILED, a synonym); the others are the unofficial read set (REFERENCE.md "Status
+ * look-up endpoint") in the ACH lifecycle order Created -> Pending -> Authorized -> Scheduled ->
+ * Initiated -> Succeeded. The choices are docs/provider-assumptions.md "Link Money refund statuses".
  */
-export type LinkMoneyTransactionStatus =
-  | LinkMoneySubmitStatus
+export type LinkMoneyStatus =
   | 'CREATED'
+  | 'PENDING'
+  | 'AUTHORIZED'
   | 'SCHEDULED'
   | 'INITIATED'
   | 'SUCCEEDED'
   | 'RETRYABLE_FAILED'
+  | 'TERMINAL_FAILED'
+  | 'FAILED'
   | 'CANCELED';
 
-export const SUBMIT_STATUS_MAP = {
-  PENDING: 'pending',
-  AUTHORIZED: 'authorized',
-  TERMINAL_FAILED: 'failed',
-} as const satisfies Record<LinkMoneySubmitStatus, LinkMoneyRefundStatus>;
+export const LINKMONEY_STATUSES = {
+  // Recorded, money movement not started.
+  CREATED: { kind: 'pending', reason: 'provider_processing' },
+  // Original debit processing or settled < 3 business days ago.
+  PENDING: { kind: 'pending', reason: 'settlement_hold' },
+  // "the money movement has commenced": final for us.
+  AUTHORIZED: { kind: 'final', status: 'authorized' },
+  SCHEDULED: { kind: 'final', status: 'authorized' },
+  INITIATED: { kind: 'final', status: 'authorized' },
+  // The credit arrived.
+  SUCCEEDED: { kind: 'final', status: 'approved' },
+  // Link Money retries it itself: not final, not success.
+  RETRYABLE_FAILED: { kind: 'pending', reason: 'provider_processing' },
+  TERMINAL_FAILED: { kind: 'final', status: 'failed' },
+  FAILED: { kind: 'final', status: 'failed' },
+  // No money moves.
+  CANCELED: { kind: 'final', status: 'failed' },
+} as const satisfies Record<LinkMoneyStatus, OutcomeShape>;
 
-export const TRANSACTION_STATUS_MAP = {
-  ...SUBMIT_STATUS_MAP,
-  CREATED: 'pending',
-  SCHEDULED: 'authorized',
-  INITIATED: 'authorized',
-  SUCCEEDED: 'authorized',
-  RETRYABLE_FAILED: 'pending',
-  CANCELED: 'failed',
-} as const satisfies Record<LinkMoneyTransactionStatus, LinkMoneyRefundStatus>;
+/**
+ * errorCode of the error envelope on a 4xx (docs/provider-assumptions.md "Link Money": the
+ * duplicate requestKey and the POST /v1/refunds errors). UNAUTHORIZED answers a 401, which is
+ * refreshed once and then thrown as auth before this map is read.
+ */
+export type LinkMoneyErrorCode = 'DUPLICATE_REQUEST_KEY' | 'INVALID_REQUEST' | 'INVALID_AMOUNT' | 'PAYMENT_NOT_FOUND' | 'REFUND_AMOUNT_EXCEEDED' | 'UNAUTHORIZED';
 
-function lookup<M extends Record<string, LinkMoneyRefundStatus>>(map: M, providerStatus: string): LinkMoneyRefundStatus {
-  return Object.prototype.hasOwnProperty.call(map, providerStatus) ? (map[providerStatus] as LinkMoneyRefundStatus) : 'unknown';
+export const LINKMONEY_ERROR_CODES = {
+  DUPLICATE_REQUEST_KEY: 'exists',
+  INVALID_REQUEST: 'invalid',
+  INVALID_AMOUNT: 'invalid',
+  PAYMENT_NOT_FOUND: 'not_found',
+  REFUND_AMOUNT_EXCEEDED: 'declined',
+  UNAUTHORIZED: 'auth',
+} as const satisfies Record<LinkMoneyErrorCode, RefusalName>;
+
+export function linkmoneyRefusal(errorCode: string): RefusalName | undefined {
+  return matchWire(errorCode, LINKMONEY_ERROR_CODES);
 }
 
-/** A status the provider adds later is 'unknown': keep waiting (the caller logs it), never success. */
-export function mapSubmitStatus(providerStatus: string): LinkMoneyRefundStatus {
-  return lookup(SUBMIT_STATUS_MAP, providerStatus);
-}
-export function mapTransactionStatus(providerStatus: string): LinkMoneyRefundStatus {
-  return lookup(TRANSACTION_STATUS_MAP, providerStatus);
-}
+// ---------------------------------------------------------------------------------------------
+// Outcomes
+// ---------------------------------------------------------------------------------------------
 
-export function toRefundView(tx: LinkMoneyRefundTransaction): LinkMoneyRefundView {
-  const view: LinkMoneyRefundView = {
-    refundPaymentId: tx.paymentId,
-    status: mapTransactionStatus(tx.paymentStatus),
-    providerStatus: tx.paymentStatus,
-  };
-  if (tx.amount) view.amountMinor = fromLinkMoneyValue(tx.amount.value);
-  if (tx.clientReferenceId) view.clientReferenceId = tx.clientReferenceId;
-  if (tx.requestKey) view.requestKey = tx.requestKey;
-  if (tx.errorDetails) view.errorDetails = { errorCode: tx.errorDetails.errorCode, errorMessage: tx.errorDetails.errorMessage };
-  return view;
+/** A refund transaction (the 201 answer or a read) as an outcome. Throws MoneyError for an unreadable amount. */
+export function transactionOutcome(tx: Pick<LinkMoneyRefundTransaction, 'paymentId' | 'paymentStatus' | 'errorDetails'> & { amount?: LinkMoneyRefundTransaction['amount'] }): RefundOutcome {
+  const facts: ProviderFacts = { refundId: tx.paymentId, providerStatus: tx.paymentStatus };
+  if (tx.errorDetails) {
+    facts.code = tx.errorDetails.errorCode;
+    facts.message = tx.errorDetails.errorMessage;
+  }
+  if (tx.amount) facts.amountMinor = fromLinkMoneyValue(tx.amount.value);
+  const shape = matchWire(tx.paymentStatus, LINKMONEY_STATUSES);
+  if (shape === undefined) return { ...facts, kind: 'unrecognized', raw: rawValue('paymentStatus', tx.paymentStatus) };
+  return { ...facts, ...shape };
 }
