@@ -2,34 +2,21 @@
  * Reservepay HTTP glue: Bearer key, Api-Version header, JSON POSTs, errors as HTTP 400
  * [CODE, MESSAGE, DETAILS]; any other unexpected status is transient.
  */
+import type { RefundOutcome } from '../../domain/outcome.js';
 import type { CallContext } from '../context.js';
-import { ProviderError } from '../errors.js';
+import { buildOrRefuse, ProviderError, rawValue, REFUSALS, refusalAnswer, type Answer, type ProviderErrorKind } from '../errors.js';
 import { commonStatusFailure, joinUrl, malformedAnswer, send, tryParseJson, type HttpResponse } from '../http.js';
 import type { Secret } from '../secret.js';
-import type {
-  ReservepayFindPaymentInput,
-  ReservepayFindPaymentResult,
-  ReservepayFindRefundInput,
-  ReservepayFindRefundResult,
-  ReservepayListRefundsInput,
-  ReservepayListRefundsResult,
-  ReservepayRefundView,
-  ReservepaySubmitRefundInput,
-  ReservepaySubmitRefundResult,
-} from '../types.js';
 import {
+  LIST_PAGE_SIZE,
   RefundPaymentResponse,
   ReservepayErrorArray,
-  ReservepayPayment,
   ReservepayRefund,
   ReservepayRefundPage,
-  LIST_PAGE_SIZE,
   buildListRefundsRequest,
   buildRefundPaymentRequest,
-  classifyErrorCode,
-  fromReservepayAmount,
-  isRejectionCode,
-  toRefundView,
+  refundOutcome,
+  reservepayRefusal,
 } from './transformers.js';
 
 export interface ReservepayClientConfig {
@@ -40,9 +27,10 @@ export interface ReservepayClientConfig {
 
 const MAX_PAGES = 100;
 
-type Answer = { ok: true; res: HttpResponse; json: unknown } | { ok: false; res: HttpResponse; code: string; message: string; details: unknown };
+type Reply = { ok: true; res: HttpResponse; json: unknown } | ({ ok: false; res: HttpResponse } & ReservepayErrorArray);
+type ErrorReply = Extract<Reply, { ok: false }>;
 
-async function post(cfg: ReservepayClientConfig, ctx: CallContext, path: string, body: unknown): Promise<Answer> {
+async function post(cfg: ReservepayClientConfig, ctx: CallContext, path: string, body: unknown): Promise<Reply> {
   const res = await send(ctx.dispatcher, {
     provider: 'reservepay',
     method: 'POST',
@@ -64,7 +52,7 @@ async function post(cfg: ReservepayClientConfig, ctx: CallContext, path: string,
   }
   const err = ReservepayErrorArray.safeParse(json);
   if (res.status === 400 && err.success) return { ok: false, res, ...err.data };
-  if (err.success && err.data.code === 'UNHANDLED_ERROR') return { ok: false, res, ...err.data };
+  if (err.success && reservepayRefusal(err.data.code) === 'transient') return { ok: false, res, ...err.data };
   // 429 keeps its Retry-After; "Any other HTTP status is an unexpected error": transient.
   throw (
     commonStatusFailure('reservepay', res, ctx.now()) ??
@@ -80,11 +68,10 @@ async function post(cfg: ReservepayClientConfig, ctx: CallContext, path: string,
   );
 }
 
-function errorFor(a: Extract<Answer, { ok: false }>): ProviderError {
-  const kind = classifyErrorCode(a.code);
+function errorFor(a: ErrorReply, kind: ProviderErrorKind): ProviderError {
   return new ProviderError({
     provider: 'reservepay',
-    kind: kind === 'rejected' ? (a.code === 'NOT_FOUND' ? 'not_found' : 'declined') : kind,
+    kind,
     providerCode: a.code,
     providerMessage: a.message,
     httpStatus: a.res.status,
@@ -94,77 +81,69 @@ function errorFor(a: Extract<Answer, { ok: false }>): ProviderError {
   });
 }
 
-export async function submitRefund(cfg: ReservepayClientConfig, ctx: CallContext, input: ReservepaySubmitRefundInput): Promise<ReservepaySubmitRefundResult> {
-  const a = await post(cfg, ctx, '/merchants/refund-payment', buildRefundPaymentRequest(input));
+/** An error answer to a read: thrown with its refusal's kind (it says nothing about a refund of ours). */
+function readFailure(a: ErrorReply): ProviderError {
+  const refusal = reservepayRefusal(a.code);
+  return errorFor(a, (refusal === undefined ? undefined : REFUSALS[refusal].failure) ?? 'invalid_request');
+}
+
+export type RefundPaymentAnswer =
+  | { created: string }
+  /** An error array read with the one code map (UNAUTHORIZED, BAD_VERSION and UNHANDLED_ERROR throw). */
+  | (Answer & { created?: undefined; error: ReservepayErrorArray });
+
+/** refund-payment: the new refund's id, or the error answer as an outcome. */
+export async function refundPayment(cfg: ReservepayClientConfig, ctx: CallContext, input: { paymentId: string; amountMinor?: number | undefined }): Promise<RefundPaymentAnswer> {
+  const body = buildOrRefuse('reservepay', () => buildRefundPaymentRequest(input));
+  const a = await post(cfg, ctx, '/merchants/refund-payment', body);
   if (a.ok) {
     const id = RefundPaymentResponse.safeParse(a.json);
     if (!id.success) throw malformedAnswer('reservepay', a.res, 'expected a refund id string');
-    return { outcome: 'created', refundId: id.data };
+    return { created: id.data };
   }
-  if (isRejectionCode(a.code)) return { outcome: 'rejected', code: a.code, message: a.message, details: a.details };
-  throw errorFor(a);
+  const answer = refusalAnswer(reservepayRefusal(a.code), { code: a.code, message: a.message }, rawValue('code', a.code), (kind) => errorFor(a, kind));
+  return { ...answer, error: { code: a.code, message: a.message, details: a.details } };
 }
 
-function view(res: HttpResponse, json: unknown): ReservepayRefundView {
+export interface ReadRefund {
+  refund: ReservepayRefund;
+  outcome: RefundOutcome;
+}
+
+function readRefund(ctx: CallContext, res: HttpResponse, json: unknown): ReadRefund {
   const parsed = ReservepayRefund.safeParse(json);
   if (!parsed.success) throw malformedAnswer('reservepay', res, 'not a refund object');
+  let outcome: RefundOutcome;
   try {
-    return toRefundView(parsed.data);
+    outcome = refundOutcome(parsed.data);
   } catch {
     throw malformedAnswer('reservepay', res, 'refund amount is not integer satang');
   }
+  if (outcome.kind === 'unrecognized') ctx.log.warn('reservepay: undocumented refund status, treated as still pending', { refundId: parsed.data.refund_id, providerStatus: parsed.data.status });
+  return { refund: parsed.data, outcome };
 }
 
-function logUnknown(ctx: CallContext, v: ReservepayRefundView): void {
-  if (v.status === 'unknown') ctx.log.warn('reservepay: unknown refund status, treated as still pending', { refundId: v.refundId, providerStatus: v.providerStatus });
+/** find-refund. */
+export async function findRefund(cfg: ReservepayClientConfig, ctx: CallContext, refundId: string): Promise<ReadRefund> {
+  const a = await post(cfg, ctx, '/merchants/find-refund', { refund_id: refundId });
+  if (!a.ok) throw readFailure(a);
+  return readRefund(ctx, a.res, a.json);
 }
 
-export async function findRefund(cfg: ReservepayClientConfig, ctx: CallContext, input: ReservepayFindRefundInput): Promise<ReservepayFindRefundResult> {
-  const a = await post(cfg, ctx, '/merchants/find-refund', { refund_id: input.refundId });
-  if (!a.ok) throw errorFor(a);
-  const v = view(a.res, a.json);
-  logUnknown(ctx, v);
-  return v;
-}
-
-export async function listRefunds(cfg: ReservepayClientConfig, ctx: CallContext, input: ReservepayListRefundsInput): Promise<ReservepayListRefundsResult> {
-  const refunds: ReservepayRefundView[] = [];
+/** list-refunds-by-payment, every page (`after` = the last refund id), in the provider's order (oldest first). */
+export async function listRefunds(cfg: ReservepayClientConfig, ctx: CallContext, paymentId: string): Promise<ReadRefund[]> {
+  const refunds: ReadRefund[] = [];
   let after: string | undefined;
   for (let page = 0; page < MAX_PAGES; page++) {
-    const a = await post(cfg, ctx, '/merchants/list-refunds-by-payment', buildListRefundsRequest(input.paymentId, after));
-    if (!a.ok) throw errorFor(a);
+    const a = await post(cfg, ctx, '/merchants/list-refunds-by-payment', buildListRefundsRequest(paymentId, after));
+    if (!a.ok) throw readFailure(a);
     const parsed = ReservepayRefundPage.safeParse(a.json);
     if (!parsed.success) throw malformedAnswer('reservepay', a.res, 'not a list of refunds');
-    for (const r of parsed.data.data) {
-      const v = view(a.res, r);
-      logUnknown(ctx, v);
-      refunds.push(v);
-    }
+    for (const r of parsed.data.data) refunds.push(readRefund(ctx, a.res, r));
     const last = parsed.data.data.at(-1);
     const more = parsed.data.hasMore ?? parsed.data.data.length >= LIST_PAGE_SIZE;
     if (!more || last === undefined) return refunds;
     after = last.refund_id;
   }
   throw malformedAnswer('reservepay', { status: 200, headers: {}, text: '', requestId: undefined }, `more than ${MAX_PAGES} pages of refunds`);
-}
-
-export async function findPayment(cfg: ReservepayClientConfig, ctx: CallContext, input: ReservepayFindPaymentInput): Promise<ReservepayFindPaymentResult> {
-  const a = await post(cfg, ctx, '/merchants/find-payment', { payment_id: input.paymentId });
-  if (!a.ok) throw errorFor(a);
-  const parsed = ReservepayPayment.safeParse(a.json);
-  if (!parsed.success) throw malformedAnswer('reservepay', a.res, 'not a payment object');
-  const p = parsed.data;
-  try {
-    const result: ReservepayFindPaymentResult = {
-      paymentId: p.id ?? p.payment_id ?? input.paymentId,
-      providerStatus: p.status,
-      amountMinor: fromReservepayAmount(p.amount),
-      currency: p.currency,
-      refundable: typeof p.refundable === 'boolean' ? p.refundable : p.refundable > 0,
-    };
-    if (typeof p.refundable === 'number') result.refundableAmountMinor = fromReservepayAmount(p.refundable);
-    return result;
-  } catch {
-    throw malformedAnswer('reservepay', a.res, 'amounts are not integer satang');
-  }
 }
