@@ -32,6 +32,11 @@ export interface LookUpArgs<P extends Provider> extends SubmitArgs<P> {
    * time (the payment lock), so a refund of the payment created since then, of our amount, is ours.
    */
   submittedAfter: string;
+  /**
+   * The provider's ids of this payment's refunds that belong to our OTHER refunds (earlier holders
+   * of the payment lock): never ours, whatever their time and amount.
+   */
+  excludeRefundIds: string[];
 }
 
 export interface CheckArgs<P extends Provider> extends LookUpArgs<P> {

@@ -3,17 +3,22 @@
  * and calls that provider's adapter (activities/<provider>/), which answers with the one domain
  * outcome. The payment lock and the amount rule are applied here, once, for all providers.
  */
+import { Context } from '@temporalio/activity';
+import type { Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
+import { WORKFLOW_TYPES } from '../domain/messages.js';
+import type { RefundState } from '../domain/state.js';
 import { AMOUNT_RULES, planAmount, type PaymentAccount } from '../domain/amount.js';
-import { FAILURE_TYPES, STILL_PENDING_FAILURE_TYPE } from '../domain/failures.js';
+import { FAILURE_TYPES } from '../domain/failures.js';
 import type { RefundOutcome } from '../domain/outcome.js';
-import { PROVIDER_NAMES, type Provider } from '../domain/providers.js';
+import type { Provider } from '../domain/providers.js';
 import { paymentKey, type RefundRequest } from '../domain/refund.js';
 import type { CallContext } from './context.js';
 import type { ProviderAdapter, SendAmount } from './adapter.js';
 import type { ProviderOperation } from './errors.js';
 import { temporalPaymentLocks, type LockRequest, type PaymentLocks } from './payment-lock.js';
-import { ApplicationFailureCategory } from '@temporalio/common';
+
+const REFUNDS_QUERY = `WorkflowType IN ('${WORKFLOW_TYPES.refund}', '${WORKFLOW_TYPES.refundV1}')`;
 
 export type Adapters = { [P in Provider]: ProviderAdapter<P> };
 export type Edge = <T>(provider: Provider, operation: ProviderOperation, fn: (ctx: CallContext) => Promise<T>) => Promise<T>;
@@ -47,8 +52,37 @@ export interface CheckRefundInput extends LookUpRefundInput {
 
 export type CheckRefundResult = RefundOutcome & { lockReleased: boolean };
 
-export function createRefundActivities(deps: { adapters: Adapters; edge: Edge; locks?: PaymentLocks }) {
+/** Our other refunds of a payment, as far as they reached their provider. */
+export interface OtherRefunds {
+  /** The provider's ids of the refunds our other refunds of this payment made. */
+  providerRefundIds(input: RefundActivityInput): Promise<string[]>;
+}
+
+/**
+ * From the refunds themselves: visibility by payment (our earlier refunds closed before this one
+ * could take the payment lock, long enough ago to be indexed), each one's result for its id.
+ */
+export function temporalOtherRefunds(getClient: () => Client = () => Context.current().client, limit = 200): OtherRefunds {
+  return {
+    async providerRefundIds(input) {
+      const client = getClient();
+      const q = `${REFUNDS_QUERY} AND RefundProvider = '${input.request.provider}' AND RefundPaymentId = '${paymentKey(input.request).replace(/'/g, "\\'")}' AND WorkflowId != '${input.refundId.replace(/'/g, "\\'")}'`;
+      const ids: string[] = [];
+      let n = 0;
+      for await (const w of client.workflow.list({ query: q })) {
+        if (++n > limit) break;
+        if (w.status.name === 'RUNNING') continue; // a refund still in flight would hold the lock, not us
+        const state = (await client.workflow.getHandle(w.workflowId, w.runId).result().catch(() => undefined)) as RefundState | undefined;
+        if (state?.provider?.refundId) ids.push(state.provider.refundId);
+      }
+      return ids;
+    },
+  };
+}
+
+export function createRefundActivities(deps: { adapters: Adapters; edge: Edge; locks?: PaymentLocks; others?: OtherRefunds }) {
   const locks = deps.locks ?? temporalPaymentLocks();
+  const others = deps.others ?? temporalOtherRefunds();
   const adapter = <P extends Provider>(p: P) => deps.adapters[p] as unknown as ProviderAdapter<Provider>;
   const lockOf = (input: RefundActivityInput): LockRequest => ({
     scope: input.lockScope,
@@ -101,6 +135,7 @@ export function createRefundActivities(deps: { adapters: Adapters; edge: Edge; l
     },
 
     /** After a lost answer: the provider's view of our refund, or null when it has none. */
+    // (Only here and in a check without the provider's id, both rare: the earlier refunds' ids are read then.)
     async lookUpRefund(input: LookUpRefundInput): Promise<(CheckRefundResult & { amount: SendAmount }) | null | Exclude<SubmitRefundResult, { kind: 'answered' }>> {
       let amount = input.amount;
       if (!amount) {
@@ -110,8 +145,9 @@ export function createRefundActivities(deps: { adapters: Adapters; edge: Edge; l
       }
       const p = input.request.provider;
       const sent = amount;
+      const excludeRefundIds = await others.providerRefundIds(input);
       const outcome = await deps.edge(p, 'read', (ctx) =>
-        adapter(p).lookUp(ctx, { refundId: input.refundId, request: input.request, amount: sent, submittedAfter: input.submittedAfter }),
+        adapter(p).lookUp(ctx, { refundId: input.refundId, request: input.request, amount: sent, submittedAfter: input.submittedAfter, excludeRefundIds }),
       );
       if (!outcome) return null;
       return { ...outcome, amount: sent, lockReleased: await releaseIfFinal(input, outcome) };
@@ -120,27 +156,8 @@ export function createRefundActivities(deps: { adapters: Adapters; edge: Edge; l
     /** One read of the refund's current outcome at the provider. */
     async checkRefund(input: CheckRefundInput): Promise<CheckRefundResult> {
       const p = input.request.provider;
-      const outcome = await deps.edge(p, 'read', (ctx) => adapter(p).check(ctx, input));
-      return { ...outcome, lockReleased: await releaseIfFinal(input, outcome) };
-    },
-
-    /**
-     * Polling: the outcome once it is no longer pending. While the provider still says pending it
-     * fails with the benign, retryable StillPending, so the checks are activity retries on the
-     * workflow's schedule and write nothing to history.
-     */
-    async awaitRefund(input: CheckRefundInput): Promise<CheckRefundResult> {
-      const p = input.request.provider;
-      const outcome = await deps.edge(p, 'read', (ctx) => adapter(p).check(ctx, input));
-      if (outcome.kind === 'pending') {
-        throw ApplicationFailure.create({
-          type: STILL_PENDING_FAILURE_TYPE,
-          message: `${PROVIDER_NAMES[p]} still reports the refund pending${outcome.status ? ` (${outcome.status})` : ''}`,
-          nonRetryable: false,
-          category: ApplicationFailureCategory.BENIGN,
-          details: [{ status: outcome.status ?? null }],
-        });
-      }
+      const excludeRefundIds = input.providerRefundId ? [] : await others.providerRefundIds(input);
+      const outcome = await deps.edge(p, 'read', (ctx) => adapter(p).check(ctx, { ...input, excludeRefundIds }));
       return { ...outcome, lockReleased: await releaseIfFinal(input, outcome) };
     },
 

@@ -13,7 +13,7 @@ import { plainClient, strictActivities, workflowBundle, type FakeActivities } fr
 
 export type FakeRefundActivities = Partial<RefundActivities> & Pick<FakeActivities, 'deliverCallback'>;
 
-const NAMES = ['submitRefund', 'lookUpRefund', 'checkRefund', 'awaitRefund', 'releasePaymentLock', 'deliverCallback'] as const;
+const NAMES = ['submitRefund', 'lookUpRefund', 'checkRefund', 'releasePaymentLock', 'deliverCallback'] as const;
 
 export interface RefundHarness {
   env: TestWorkflowEnvironment;
