@@ -64,7 +64,7 @@ export function keyRingFromEnv(env: Env = process.env): KeyRing | undefined {
 }
 
 /** A new random key entry, `<id>:<base64>`. */
-export function generateKeyEntry(id = `k${Date.now().toString(36)}`): string {
+function generateKeyEntry(id = `k${Date.now().toString(36)}`): string {
   return `${id}:${randomBytes(32).toString('base64')}`;
 }
 

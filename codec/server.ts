@@ -64,7 +64,7 @@ export function payloadToJson(p: Payload): { metadata: Record<string, string>; d
 
 const sha256 = (s: string) => createHash('sha256').update(s, 'utf8').digest();
 
-export function createCodecServer(options: CodecServerOptions): Server {
+function createCodecServer(options: CodecServerOptions): Server {
   const origins = new Set<string>(options.allowedOrigins ?? CODEC_SERVER_DEFAULTS.origins);
   const max = options.maxBodyBytes ?? CODEC_SERVER_DEFAULTS.maxBodyBytes;
   const expected = options.token === false ? undefined : sha256(typeof options.token === 'string' ? options.token : options.token.reveal());

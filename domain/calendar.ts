@@ -56,7 +56,7 @@ export function dayOfWeek(isoDate: string): number {
   return (((toEpochDay(isoDate) + 4) % 7) + 7) % 7;
 }
 
-export function addDays(isoDate: string, n: number): string {
+function addDays(isoDate: string, n: number): string {
   return fromEpochDay(toEpochDay(isoDate) + n);
 }
 
@@ -123,7 +123,7 @@ function closuresOf(year: number): ReadonlySet<string> {
   return set;
 }
 
-export function isFedHoliday(isoDate: string): boolean {
+function isFedHoliday(isoDate: string): boolean {
   const year = Number(isoDate.slice(0, 4));
   // Observance only ever moves a Sunday holiday to the Monday after it, and no holiday falls on
   // Dec 31, so a closure always lies in the same year as its holiday.

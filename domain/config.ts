@@ -171,7 +171,7 @@ export const VARIABLES = {
   REFUNDS_ENCRYPTION: { schema: onOff, fallback: 'off' },
 } as const satisfies Record<string, Variable>;
 
-export type VariableName = keyof typeof VARIABLES;
+type VariableName = keyof typeof VARIABLES;
 
 type Spec<N extends VariableName> = (typeof VARIABLES)[N];
 type Value<N extends VariableName> = Spec<N> extends { fallback: string }

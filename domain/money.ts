@@ -7,7 +7,7 @@
  */
 
 /** ISO 4217 minor-unit exponents for the currencies the system accepts. */
-export const CURRENCY_EXPONENTS = {
+const CURRENCY_EXPONENTS = {
   EUR: 2,
   USD: 2,
   THB: 2,
@@ -34,7 +34,7 @@ export function isCurrencyCode(code: string): code is CurrencyCode {
   return Object.prototype.hasOwnProperty.call(CURRENCY_EXPONENTS, code);
 }
 
-export function exponentOf(currency: CurrencyCode): number {
+function exponentOf(currency: CurrencyCode): number {
   return CURRENCY_EXPONENTS[currency];
 }
 

@@ -6,7 +6,7 @@
  * `OTEL_TRACES_EXPORTER=console` prints finished spans; `none` (the default) turns tracing off.
  * Tests pass their own span processor (an in-memory exporter).
  */
-import { context, propagation, trace, type Tracer } from '@opentelemetry/api';
+import { context, propagation, type Tracer } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { Resource } from '@opentelemetry/resources';
@@ -49,5 +49,3 @@ export function tracingFromEnv(serviceName: string, env: Env = process.env): Tra
   if (settings.exporter === 'none') return undefined;
   return createTracing(settings.serviceName ?? serviceName, new SimpleSpanProcessor(new ConsoleSpanExporter()));
 }
-
-export { trace };

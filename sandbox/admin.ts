@@ -21,7 +21,7 @@ const DEFAULT_METHOD: Record<Provider, string> = { secpaid: 'Card', linkmoney: '
 
 const IsoInstant = z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'must be an ISO instant');
 
-export const CreatePaymentSchema = z
+const CreatePaymentSchema = z
   .object({
     provider: z.enum(PROVIDERS),
     id: z.string().min(1).max(64).optional(),
@@ -44,7 +44,7 @@ export const CreatePaymentSchema = z
   })
   .strict();
 
-export const UpdatePaymentSchema = CreatePaymentSchema.omit({ provider: true, id: true, amount: true, currency: true }).partial().strict();
+const UpdatePaymentSchema = CreatePaymentSchema.omit({ provider: true, id: true, amount: true, currency: true }).partial().strict();
 
 const ClockSetSchema = z.object({ now: IsoInstant, frozen: z.boolean().optional() }).strict();
 const ClockAdvanceSchema = z
@@ -57,7 +57,7 @@ const PartialSchema = z.object({ partialRefunds: z.boolean() }).strict();
 const SeedSchema = z.object({ seed: z.number().int() }).strict();
 const ResetSchema = z.object({ keepClock: z.boolean().optional() }).strict();
 
-export class AdminError extends Error {
+class AdminError extends Error {
   override readonly name = 'AdminError';
   constructor(
     readonly status: number,

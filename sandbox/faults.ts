@@ -7,11 +7,10 @@ import { z } from 'zod';
 import { PROVIDERS } from '../domain/providers.js';
 
 export const FAULT_KINDS = ['http_error', 'rate_limit', 'delay', 'reset', 'malformed', 'commit_then_drop'] as const;
-export type FaultKind = (typeof FAULT_KINDS)[number];
 
-export const MALFORMED_VARIANTS = ['truncated', 'invalid_json', 'html'] as const;
+const MALFORMED_VARIANTS = ['truncated', 'invalid_json', 'html'] as const;
 
-export const FaultSpecSchema = z
+const FaultSpecSchema = z
   .object({
     provider: z.enum(PROVIDERS),
     /** A path below the provider prefix ("/refundPayment", "/v1/transactions/*") or "*". */
@@ -29,7 +28,6 @@ export const FaultSpecSchema = z
     variant: z.enum(MALFORMED_VARIANTS).optional(),
   })
   .strict();
-export type FaultSpecInput = z.input<typeof FaultSpecSchema>;
 export type FaultSpec = z.output<typeof FaultSpecSchema>;
 
 export interface Fault extends FaultSpec {

@@ -30,8 +30,6 @@ export interface ProviderRequest {
   remoteAddress: string;
 }
 
-export type ProviderHandler = (req: ProviderRequest, ctx: SandboxContext) => Promise<Reply> | Reply;
-
 export function json(status: number, body: unknown, headers?: Record<string, string>): Reply {
   return headers ? { status, body, headers } : { status, body };
 }

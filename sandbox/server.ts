@@ -18,14 +18,14 @@ import { loggableBody, RequestLog, type LoggedRequest } from './request-log.js';
 import { SandboxStore } from './state.js';
 
 /** Path prefix of each provider; a provider base URL is `<sandbox url><prefix>`. */
-export const PROVIDER_PREFIXES = {
+const PROVIDER_PREFIXES = {
   secpaid: '/secpaid/api/v2',
   linkmoney: '/linkmoney',
   openpayd: '/openpayd',
   reservepay: '/reservepay',
 } as const satisfies Record<Provider, string>;
 
-export const ADMIN_PREFIX = '/_sandbox';
+const ADMIN_PREFIX = '/_sandbox';
 const MAX_BODY_BYTES = 1_000_000;
 
 export interface SandboxOptions {

@@ -83,7 +83,7 @@ export interface PersistedState {
   clock: ClockState;
 }
 
-export function emptyState(): PersistedState {
+function emptyState(): PersistedState {
   return {
     version: 1,
     payments: [],

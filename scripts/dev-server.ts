@@ -35,7 +35,7 @@ export interface DevServer {
   stop(): Promise<void>;
 }
 
-export function devServerArgs(opts: Required<Pick<DevServerOptions, 'port' | 'namespace'>> & DevServerOptions): string[] {
+function devServerArgs(opts: Required<Pick<DevServerOptions, 'port' | 'namespace'>> & DevServerOptions): string[] {
   const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(opts.port), '--namespace', opts.namespace];
   args.push('--log-level', opts.logLevel ?? 'error');
   if (opts.dbFile) {

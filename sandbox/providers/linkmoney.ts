@@ -9,10 +9,10 @@ import { parseDecimalNumber, parseDecimalString, toDecimalString } from '../../d
 import type { SandboxPayment, SandboxRefund } from '../state.js';
 import { header, json, mediaType, parseFormBody, parseJsonBody, type ProviderRequest, type Reply, type SandboxContext } from '../http.js';
 
-export const LINKMONEY_TOKEN_TTL_SECONDS = 3600;
+const LINKMONEY_TOKEN_TTL_SECONDS = 3600;
 export const LINKMONEY_SCOPE = 'Link-Payment';
 
-export function linkError(status: number, errorCode: string, errorMessage: string): Reply {
+function linkError(status: number, errorCode: string, errorMessage: string): Reply {
   return json(status, { errorId: randomUUID(), errorCode, errorMessage, errorSeverity: 'ERROR' });
 }
 
@@ -26,7 +26,7 @@ const RefundBody = z.object({
 });
 
 /** `value`: a decimal with at most two fraction digits, parsed exactly; null when invalid. */
-export function parseUsdValue(value: number | string): number | null {
+function parseUsdValue(value: number | string): number | null {
   try {
     if (typeof value === 'number') {
       if (!/^\d+(\.\d{1,2})?$/.test(String(value))) return null;

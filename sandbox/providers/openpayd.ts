@@ -8,7 +8,7 @@ import type { SandboxContext, ProviderRequest, Reply } from '../http.js';
 import { json, mediaType, parseFormBody, parseJsonBody } from '../http.js';
 import type { SandboxPayment, SandboxRefund } from '../state.js';
 
-export const OPENPAYD_REFUNDABLE_METHODS = ['CREDITCARD', 'VISA'] as const;
+const OPENPAYD_REFUNDABLE_METHODS = ['CREDITCARD', 'VISA'] as const;
 
 const Field = z.union([z.string(), z.number()]).optional().nullable();
 const Body = z.object({ apiKey: Field, transactionId: Field, referenceNo: Field, amount: Field, currency: Field });
@@ -21,7 +21,7 @@ function result(code: Code, status: string, message: string, extra: Record<strin
 
 const given = (v: unknown): v is string | number => v !== undefined && v !== null && String(v).trim() !== '';
 
-export function openpaydAccountPartial(ctx: SandboxContext, apiKey: string): boolean {
+function openpaydAccountPartial(ctx: SandboxContext, apiKey: string): boolean {
   return ctx.store.state.openpaydAccounts[apiKey]?.partialRefunds ?? false;
 }
 

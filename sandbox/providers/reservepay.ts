@@ -20,7 +20,7 @@ export type ReservepayErrorCode =
   | 'BAD_VERSION'
   | 'UNHANDLED_ERROR';
 
-export function rpError(code: ReservepayErrorCode, message: string, details: unknown = null): Reply {
+function rpError(code: ReservepayErrorCode, message: string, details: unknown = null): Reply {
   return json(400, [code, message, details]);
 }
 

@@ -25,7 +25,7 @@ export const SECPAID_MESSAGES = {
   notFound: 'Route not found',
 } as const;
 
-export const SECPAID_RATE_LIMIT = 60;
+const SECPAID_RATE_LIMIT = 60;
 const RATE_WINDOW_MS = 60_000;
 
 function envelope(ok: boolean, msg: string, extra?: Record<string, unknown>): Record<string, unknown> {
@@ -35,7 +35,7 @@ function envelope(ok: boolean, msg: string, extra?: Record<string, unknown>): Re
 const fail = (msg: string, status = 200): Reply => json(status, envelope(false, msg));
 
 /** "YYYY-MM-DD HH:MM:SS" in Europe/Berlin wall time (the API says ServerTime "CEST"). */
-export function secpaidTimestamp(iso: string): string {
+function secpaidTimestamp(iso: string): string {
   const parts = new Intl.DateTimeFormat('en-GB', {
     timeZone: 'Europe/Berlin',
     year: 'numeric',
@@ -58,7 +58,7 @@ export function secpaidTransactionId(iso: string, seq: number): string {
 }
 
 /** refund_amount: a decimal EUR string or number, at most 2 fraction digits, parsed exactly. */
-export function parseRefundAmount(value: unknown): number | null {
+function parseRefundAmount(value: unknown): number | null {
   try {
     if (typeof value === 'number') return parseDecimalNumber(value, 'EUR');
     if (typeof value === 'string' && /^\s*\d+(\.\d{1,2})?\s*$/.test(value)) return parseDecimalString(value, 'EUR');
@@ -81,7 +81,7 @@ function idValue(id: string): number | string {
   return /^\d+$/.test(id) ? Number(id) : id;
 }
 
-export function payInEntry(p: SandboxPayment, refund?: SandboxRefund): Record<string, unknown> {
+function payInEntry(p: SandboxPayment, refund?: SandboxRefund): Record<string, unknown> {
   const isRefund = refund !== undefined;
   const amount = isRefund ? -refund.amount : p.amount;
   const fee = isRefund ? 0 : Math.round(p.amount / 100);
