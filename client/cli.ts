@@ -7,6 +7,8 @@
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Client, Connection, isGrpcServiceError, ServiceError } from '@temporalio/client';
+import type { DataConverter } from '@temporalio/common';
+import { dataConverter } from '../codec/data-converter.js';
 import { REFUND_STATUSES, type RefundStatus } from '../domain/status.js';
 import { PROVIDERS, type Provider } from '../domain/providers.js';
 import { RefundRequestError } from '../domain/refund.js';
@@ -95,11 +97,11 @@ function temporalConfig(flags: Flags, env: NodeJS.ProcessEnv): TemporalConfig {
   });
 }
 
-/** Like RefundsClient.connect, with a shorter connect timeout: a CLI should fail fast. */
-async function connect(config: TemporalConfig): Promise<RefundsClient> {
+/** Like RefundsClient.connect (the same data converter: REFUNDS_ENCRYPTION_KEYS), with a shorter connect timeout: a CLI should fail fast. */
+async function connect(config: TemporalConfig, converter: DataConverter | undefined): Promise<RefundsClient> {
   try {
     const connection = await Connection.connect({ ...connectionOptions(config), connectTimeout: CONNECT_TIMEOUT });
-    return new RefundsClient(new Client({ connection, namespace: config.namespace }), config.taskQueue);
+    return new RefundsClient(new Client({ connection, namespace: config.namespace, ...(converter ? { dataConverter: converter } : {}) }), config.taskQueue);
   } catch (err) {
     const cause = err instanceof ServiceError && err.cause instanceof Error ? err.cause.message : err instanceof Error ? err.message : String(err);
     throw new TemporalUnreachableError(`cannot reach Temporal at ${config.address}: is \`npm start\` running? (${cause.split('\n')[0]})`, { cause: err });
@@ -114,12 +116,12 @@ function actionOutput(verb: string, state: RefundState): Output {
   };
 }
 
-async function run(command: string, args: string[], flags: Flags, config: TemporalConfig, io: Io, json: boolean): Promise<Output> {
+async function run(command: string, args: string[], flags: Flags, config: TemporalConfig, converter: DataConverter | undefined, io: Io, json: boolean): Promise<Output> {
   // Everything that can be checked without Temporal is checked before connecting.
   const id = args[0] ?? '';
   let prepared: () => Promise<Output>;
   let refunds: RefundsClient | undefined;
-  const client = async () => (refunds ??= await connect(config));
+  const client = async () => (refunds ??= await connect(config, converter));
   switch (command) {
     case 'create': {
       const request = buildCreateRequest(flags as Parameters<typeof buildCreateRequest>[0]);
@@ -279,7 +281,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env,
     }
     checkCommandLine(command, args, flags);
     config = temporalConfig(flags, env);
-    const result = await run(command, args, flags, config, io, json);
+    const result = await run(command, args, flags, config, dataConverter(env), io, json);
     if (json) io.out(JSON.stringify(result.json, null, 2));
     else if (result.text) io.out(result.text);
     return result.exitCode ?? EXIT.ok;

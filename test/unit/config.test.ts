@@ -7,6 +7,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { main as cli } from '../../client/cli.js';
 import { loadTemporalConfig } from '../../client/connection.js';
 import {
   apiSettings,
@@ -188,5 +189,21 @@ describe('logs, metrics, tracing, npm start', () => {
     expect(startSettings({})).toEqual({ temporalPort: 7233, temporalUiPort: 8233, sandbox: true, sandboxPort: 4010, dataDir: '.data', localEncryption: false });
     expect(startSettings({ REFUNDS_SANDBOX: 'off', REFUNDS_ENCRYPTION: 'on' })).toMatchObject({ sandbox: false, localEncryption: true });
     expect(() => startSettings({ TEMPORAL_UI_PORT: 'ui' })).toThrow(/TEMPORAL_UI_PORT: must be a port number/);
+  });
+});
+
+describe('the CLI reads the same schema', () => {
+  it('a bad REFUNDS_ENCRYPTION_KEYS is a configuration error (exit 2) before anything connects', async () => {
+    const err: string[] = [];
+    const code = await cli(['show', 'refund-x'], { TEMPORAL_ADDRESS: '127.0.0.1:1', REFUNDS_ENCRYPTION_KEYS: 'k1:c2hvcnQ=' }, { out: () => undefined, err: (t) => err.push(t) });
+    expect(code).toBe(2);
+    expect(err.join('\n')).toMatch(/configuration: REFUNDS_ENCRYPTION_KEYS: .*32 bytes/);
+    expect(err.join('\n')).not.toContain('c2hvcnQ=');
+  });
+
+  it('a bad TEMPORAL_ADDRESS too', async () => {
+    const err: string[] = [];
+    expect(await cli(['show', 'refund-x'], { TEMPORAL_ADDRESS: 'nowhere' }, { out: () => undefined, err: (t) => err.push(t) })).toBe(2);
+    expect(err.join('\n')).toMatch(/configuration: TEMPORAL_ADDRESS: must be host:port/);
   });
 });
