@@ -10,6 +10,10 @@ import type { RefundOutcome } from '../../domain/outcome.js';
 import { parseRefundRequest, refundIdFor, type RefundRequestInput } from '../../domain/refund.js';
 import { refund } from '../../workflows/index.js';
 import { plainClient, strictActivities, workflowBundle, type FakeActivities } from './time-skipping.js';
+import { ApplicationFailure, TimeoutFailure, TimeoutType } from '@temporalio/common';
+import type { Provider } from '../../domain/providers.js';
+import type { RefundState } from '../../domain/state.js';
+import { finish, type CallLog, type RecordedCall } from './time-skipping.js';
 
 export type FakeRefundActivities = Partial<RefundActivities> & Pick<FakeActivities, 'deliverCallback'>;
 
@@ -74,4 +78,111 @@ export async function summaries(handle: NewRefundHandle): Promise<string[]> {
     .map((e) => e.userMetadata?.summary)
     .filter((p): p is NonNullable<typeof p> => !!p)
     .map((p) => String(defaultPayloadConverter.fromPayload(p as never)));
+}
+
+// ---------------------------------------------------------------------------------------------
+// The refund suite's helpers (test/workflow/refund/): requests per provider, scripted fakes,
+// failures as the activity edge throws them, and readers of the workflow's history.
+// ---------------------------------------------------------------------------------------------
+
+/** A provider's success status: Link Money refunds succeed as authorized, the others as approved. */
+export const SUCCESS = { secpaid: 'approved', linkmoney: 'authorized', openpayd: 'approved', reservepay: 'approved' } as const satisfies Record<Provider, string>;
+
+const BASE_REQUESTS = {
+  secpaid: { provider: 'secpaid', payment: { payId: '42011' }, amount: 2500, currency: 'EUR' },
+  linkmoney: { provider: 'linkmoney', payment: { paymentId: 'lm_1' }, amount: 1999, currency: 'USD' },
+  openpayd: { provider: 'openpayd', payment: { transactionId: 'op_1', referenceNo: 'ref-1' }, amount: 'full', currency: 'EUR' },
+  reservepay: { provider: 'reservepay', payment: { paymentId: 'pay_1' }, amount: 25050, currency: 'THB' },
+} as const satisfies Record<Provider, RefundRequestInput>;
+
+let requestSeq = 0;
+/** A valid request of `provider` with a fresh idempotency key; `extra` overrides its fields. */
+export function requestFor(provider: Provider, extra: Record<string, unknown> = {}): RefundRequestInput {
+  const key = `${provider}-${Date.now().toString(36)}-${++requestSeq}`;
+  return { ...BASE_REQUESTS[provider], idempotencyKey: key, ...extra } as RefundRequestInput;
+}
+
+/** Record every call of the refund's fake activities (CallLog is typed for v1 activity names). */
+export function recordFakes(log: CallLog, fakes: FakeRefundActivities): FakeRefundActivities {
+  return log.record(fakes as FakeActivities) as FakeRefundActivities;
+}
+
+/** Calls of one refund activity, in order. */
+export function callsOf(log: CallLog, name: (typeof NAMES)[number]): RecordedCall[] {
+  return log.calls.filter((c) => c.name === name);
+}
+
+/** One step of a scripted fake: a value to return, an error to throw, or a function to run. */
+export type Step<T> = T | Error | (() => T | Promise<T>);
+
+/**
+ * A fake activity answering with `steps` in order; once they are used up it repeats `rest` (or,
+ * without one, fails non-retryably, naming the call, so an unplanned call cannot pass unseen).
+ */
+export function script<T>(steps: Step<T>[], rest?: Step<T>): () => Promise<T> {
+  let i = 0;
+  return async () => {
+    const step = i < steps.length ? steps[i] : rest;
+    i++;
+    if (step === undefined) throw ApplicationFailure.create({ type: 'ScriptEnded', message: `scripted fake called ${i} times, ${steps.length} scripted`, nonRetryable: true });
+    if (step instanceof Error) throw step;
+    return typeof step === 'function' ? (step as () => T | Promise<T>)() : step;
+  };
+}
+
+/** The failure an activity edge throws: `type`, retryable or not, with ProviderFailureDetails-like details. */
+export function failure(type: string, message: string, opts: { nonRetryable?: boolean; details?: Record<string, unknown> } = {}): ApplicationFailure {
+  return ApplicationFailure.create({ type, message, nonRetryable: opts.nonRetryable ?? true, details: opts.details ? [opts.details] : [] });
+}
+
+/** A submission whose answer was lost (the edge's ProviderAmbiguous), to be looked up after `settleAfterMs`. */
+export function ambiguous(settleAfterMs?: number, message = 'socket hang up (outcome unknown: the request may have reached the provider)'): ApplicationFailure {
+  return failure('ProviderAmbiguous', message, { nonRetryable: true, details: { kind: 'transient', mayHaveReachedProvider: true, ...(settleAfterMs !== undefined ? { settleAfterMs } : {}) } });
+}
+
+/**
+ * What the workflow sees when the worker running the submission died: the activity's
+ * start-to-close timeout (an ActivityFailure whose cause is a TimeoutFailure). Thrown by the fake
+ * itself, since a running activity holds the test server's clock: a real one would cost a minute.
+ */
+export function workerDied(): TimeoutFailure {
+  return new TimeoutFailure('activity StartToClose timeout', undefined, TimeoutType.START_TO_CLOSE);
+}
+
+/** Each transition as [status, pendingReason or null]. */
+export function steps(s: RefundState): [string, string | null][] {
+  return s.transitions.map((t) => [t.status, t.pendingReason ?? null]);
+}
+
+/** `finish` for a refund of the `refund` workflow. */
+export function finishRefund(env: TestWorkflowEnvironment, handle: NewRefundHandle, opts: { stepMs?: number; maxMs?: number } = {}): Promise<RefundState> {
+  return finish(env, handle as never, opts);
+}
+
+/** The Markdown current details, through the built-in metadata query. */
+export async function currentDetails(handle: NewRefundHandle): Promise<string> {
+  const meta = (await handle.query('__temporal_workflow_metadata')) as { currentDetails?: string };
+  return meta.currentDetails ?? '';
+}
+
+/** Activity types scheduled in the workflow's history, in order. */
+export async function scheduledActivities(handle: NewRefundHandle): Promise<string[]> {
+  const history = await handle.fetchHistory();
+  return (history.events ?? []).map((e) => e.activityTaskScheduledEventAttributes?.activityType?.name).filter((n): n is string => !!n);
+}
+
+/** Timers in the workflow's history: started, fired, canceled. */
+export async function timerCounts(handle: NewRefundHandle): Promise<{ started: number; fired: number; canceled: number }> {
+  const events = (await handle.fetchHistory()).events ?? [];
+  return {
+    started: events.filter((e) => e.timerStartedEventAttributes).length,
+    fired: events.filter((e) => e.timerFiredEventAttributes).length,
+    canceled: events.filter((e) => e.timerCanceledEventAttributes).length,
+  };
+}
+
+/** `iso` (a workflow time) lies within `tolMs` after `ms` (a test-server time, e.g. a call's). */
+export function isNear(iso: string | number | undefined, ms: number, tolMs = 3_000): boolean {
+  const t = typeof iso === 'number' ? iso : Date.parse(iso ?? '');
+  return t >= ms - 50 && t <= ms + tolMs;
 }
