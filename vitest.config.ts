@@ -1,9 +1,10 @@
 import { defineConfig } from 'vitest/config';
 
 /**
- * Three projects, one command (`npm test`):
+ * Four projects, one command (`npm test`):
  *  - unit:        pure code and the provider sandbox over real HTTP on loopback (no Temporal);
  *  - workflow:    workflows on the time-skipping test server (one server per file);
+ *  - replay:      recorded histories (test/replay/histories) replayed on the current workflow code (no server);
  *  - integration: one real Temporal dev server started once per run on free ports (globalSetup).
  */
 export default defineConfig({
@@ -21,6 +22,10 @@ export default defineConfig({
       {
         extends: true,
         test: { name: 'workflow', include: ['test/workflow/**/*.test.ts'] },
+      },
+      {
+        extends: true,
+        test: { name: 'replay', include: ['test/replay/**/*.test.ts'] },
       },
       {
         extends: true,
