@@ -13,7 +13,8 @@ import { plainClient, strictActivities, workflowBundle, type FakeActivities } fr
 import { ApplicationFailure, TimeoutFailure, TimeoutType } from '@temporalio/common';
 import type { Provider } from '../../domain/providers.js';
 import type { RefundState } from '../../domain/state.js';
-import { finish, type CallLog, type RecordedCall } from './time-skipping.js';
+import { utc as utcOf } from '../../workflows/time.js';
+import { finish, waitForState, type CallLog, type RecordedCall } from './time-skipping.js';
 
 export type FakeRefundActivities = Partial<RefundActivities> & Pick<FakeActivities, 'deliverCallback'>;
 
@@ -93,7 +94,7 @@ const BASE_REQUESTS = {
   linkmoney: { provider: 'linkmoney', payment: { paymentId: 'lm_1' }, amount: 1999, currency: 'USD' },
   openpayd: { provider: 'openpayd', payment: { transactionId: 'op_1', referenceNo: 'ref-1' }, amount: 'full', currency: 'EUR' },
   reservepay: { provider: 'reservepay', payment: { paymentId: 'pay_1' }, amount: 25050, currency: 'THB' },
-} as const satisfies Record<Provider, RefundRequestInput>;
+} as const;
 
 let requestSeq = 0;
 /** A valid request of `provider` with a fresh idempotency key; `extra` overrides its fields. */
@@ -185,4 +186,18 @@ export async function timerCounts(handle: NewRefundHandle): Promise<{ started: n
 export function isNear(iso: string | number | undefined, ms: number, tolMs = 3_000): boolean {
   const t = typeof iso === 'number' ? iso : Date.parse(iso ?? '');
   return t >= ms - 50 && t <= ms + tolMs;
+}
+
+/**
+ * A regex source matching the minute-precision time (workflows/time.ts `utc`) a timer summary
+ * gives for a timer that fired at about `ms` (a call's test-server time, a little after it fired).
+ */
+export function utcAround(ms: number, tolMs = 3_000): string {
+  const esc = (x: string) => x.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return `(?:${esc(utcOf(ms))}|${esc(utcOf(ms - tolMs))})`;
+}
+
+/** `waitForState` for a refund of the `refund` workflow. */
+export function waitForRefund(handle: NewRefundHandle, predicate: (s: RefundState) => boolean, timeoutMs?: number): Promise<RefundState> {
+  return waitForState(handle as never, predicate, timeoutMs);
 }
