@@ -197,6 +197,14 @@ export const LINKMONEY_ERROR_CODES = {
   UNAUTHORIZED: 'auth',
 } as const satisfies Record<LinkMoneyErrorCode, RefusalName>;
 
+/**
+ * `type` of a transaction on the status read (docs/provider-assumptions.md): a refund read must
+ * be a REFUND (or say nothing); any other type (a DEBIT: a wrong id or status path) is never
+ * taken for the refund's status.
+ */
+export type LinkMoneyTransactionType = 'REFUND' | 'DEBIT';
+export const LINKMONEY_TRANSACTION_TYPES = { REFUND: true, DEBIT: false } as const satisfies Record<LinkMoneyTransactionType, boolean>;
+
 export function linkmoneyRefusal(errorCode: string): RefusalName | undefined {
   return matchWire(errorCode, LINKMONEY_ERROR_CODES);
 }
@@ -206,13 +214,18 @@ export function linkmoneyRefusal(errorCode: string): RefusalName | undefined {
 // ---------------------------------------------------------------------------------------------
 
 /** A refund transaction (the 201 answer or a read) as an outcome. Throws MoneyError for an unreadable amount. */
-export function transactionOutcome(tx: Pick<LinkMoneyRefundTransaction, 'paymentId' | 'paymentStatus' | 'errorDetails'> & { amount?: LinkMoneyRefundTransaction['amount'] }): RefundOutcome {
+export function transactionOutcome(
+  tx: Pick<LinkMoneyRefundTransaction, 'paymentId' | 'paymentStatus' | 'errorDetails'> & Partial<Pick<LinkMoneyRefundTransaction, 'amount' | 'type'>>,
+): RefundOutcome {
   const facts: ProviderFacts = { refundId: tx.paymentId, providerStatus: tx.paymentStatus };
   if (tx.errorDetails) {
     facts.code = tx.errorDetails.errorCode;
     facts.message = tx.errorDetails.errorMessage;
   }
   if (tx.amount) facts.amountMinor = fromLinkMoneyValue(tx.amount.value);
+  if (tx.type !== undefined && tx.type !== null && matchWire(tx.type, LINKMONEY_TRANSACTION_TYPES) !== true) {
+    return { ...facts, kind: 'unrecognized', raw: `${rawValue('type', tx.type)} ${rawValue('paymentStatus', tx.paymentStatus)}` };
+  }
   const shape = matchWire(tx.paymentStatus, LINKMONEY_STATUSES);
   if (shape === undefined) return { ...facts, kind: 'unrecognized', raw: rawValue('paymentStatus', tx.paymentStatus) };
   return { ...facts, ...shape };

@@ -1,7 +1,8 @@
 /**
  * OpenPayd PSP as a ProviderAdapter. submit = /pw/v3/payment/refund (a full refund sends neither
  * amount nor currency); check and lookUp = the payment status read, where our refund is the one
- * with our id when we know it, else the newest one since our first attempt with our amount.
+ * with our id when we know it, else the newest one since our first attempt with our amount that
+ * is not one of our other refunds of the payment.
  */
 import type { RefundOutcome } from '../../domain/outcome.js';
 import type { CallContext } from '../context.js';
@@ -17,7 +18,7 @@ export function openpaydAdapter(cfg: OpenpaydClientConfig): ProviderAdapter<'ope
     const mine = buildOrRefuse('openpayd', () =>
       findOurRefund(
         status.refunds.map((r) => r.refund),
-        { providerRefundId, submittedAfter: args.submittedAfter, amountMinor: args.amount.sendMinor },
+        { providerRefundId, submittedAfter: args.submittedAfter, amountMinor: args.amount.sendMinor, excludeRefundIds: args.excludeRefundIds },
       ),
     );
     return status.refunds.find((r) => r.refund === mine)?.outcome ?? null;

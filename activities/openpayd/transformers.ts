@@ -235,19 +235,24 @@ export interface OurRefund {
   submittedAfter: string;
   /** What we sent; undefined = a full refund (any amount). */
   amountMinor?: number | undefined;
+  /** Refund ids of our other refunds of the payment: never ours. */
+  excludeRefundIds?: readonly string[] | undefined;
 }
 
 /**
  * Our refund: the one with our id when we know it; else the newest refund dated at or after our
- * first attempt (minus the clock allowance) with our amount (any amount for a full refund). Only
- * one refund of a payment is in flight at a time (the payment lock), so that one is ours.
+ * first attempt (minus the clock allowance) with our amount (any amount for a full refund) that
+ * is not one of our other refunds. Only one refund of a payment is in flight at a time (the
+ * payment lock), so that one is ours.
  */
 export function findOurRefund(refunds: readonly OpenpaydStatusRefund[], ours: OurRefund): OpenpaydStatusRefund | undefined {
   if (ours.providerRefundId !== undefined) return refunds.find((r) => r.refundId === ours.providerRefundId!.trim());
   const since = Date.parse(ours.submittedAfter);
   if (Number.isNaN(since)) throw new InvalidInputError(`submittedAfter is not an ISO time: ${JSON.stringify(ours.submittedAfter)}`);
+  const excluded = new Set((ours.excludeRefundIds ?? []).map((id) => id.trim()));
   let best: { r: OpenpaydStatusRefund; at: number } | undefined;
   for (const r of refunds) {
+    if (excluded.has(r.refundId)) continue;
     const at = refundDateMs(r.date);
     if (at === undefined || at < since - CLOCK_ALLOWANCE_MS) continue;
     if (ours.amountMinor !== undefined && fromOpenpaydAmount(r.amount) !== ours.amountMinor) continue;

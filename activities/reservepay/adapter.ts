@@ -1,7 +1,8 @@
 /**
  * Reservepay as a ProviderAdapter. submit = refund-payment, then in the same call find-refund of
  * the new id for its status (two provider calls, one activity); check = find-refund of our id;
- * lookUp = list-refunds-by-payment: the newest refund since our first attempt with our amount.
+ * lookUp = list-refunds-by-payment: the newest refund since our first attempt with our amount
+ * that is not one of our other refunds of the payment.
  */
 import type { ProviderAdapter } from '../adapter.js';
 import { buildOrRefuse, ProviderError } from '../errors.js';
@@ -9,9 +10,14 @@ import { findRefund, listRefunds, refundPayment, type ReservepayClientConfig } f
 import { createdOutcome, findOurRefund } from './transformers.js';
 
 export function reservepayAdapter(cfg: ReservepayClientConfig): ProviderAdapter<'reservepay'> {
-  const lookUp: ProviderAdapter<'reservepay'>['lookUp'] = async (ctx, { request, amount, submittedAfter }) => {
+  const lookUp: ProviderAdapter<'reservepay'>['lookUp'] = async (ctx, { request, amount, submittedAfter, excludeRefundIds }) => {
     const refunds = await listRefunds(cfg, ctx, request.payment.paymentId);
-    const mine = buildOrRefuse('reservepay', () => findOurRefund(refunds.map((r) => r.refund), { submittedAfter, amountMinor: amount.sendMinor }));
+    const mine = buildOrRefuse('reservepay', () =>
+      findOurRefund(
+        refunds.map((r) => r.refund),
+        { submittedAfter, amountMinor: amount.sendMinor, excludeRefundIds },
+      ),
+    );
     return refunds.find((r) => r.refund === mine)?.outcome ?? null;
   };
 

@@ -153,14 +153,20 @@ export const CLOCK_ALLOWANCE_MS = 5 * 60_000;
 
 /**
  * Our refund among the payment's: the newest created at or after our first attempt (minus the
- * clock allowance) with our amount (any amount for a full refund). Only one refund of a payment is
- * in flight at a time (the payment lock), so that one is ours.
+ * clock allowance) with our amount (any amount for a full refund) that is not one of our other
+ * refunds. Only one refund of a payment is in flight at a time (the payment lock), so that one is
+ * ours.
  */
-export function findOurRefund(refunds: readonly ReservepayRefund[], ours: { submittedAfter: string; amountMinor?: number | undefined }): ReservepayRefund | undefined {
+export function findOurRefund(
+  refunds: readonly ReservepayRefund[],
+  ours: { submittedAfter: string; amountMinor?: number | undefined; excludeRefundIds?: readonly string[] | undefined },
+): ReservepayRefund | undefined {
   const since = Date.parse(ours.submittedAfter);
   if (Number.isNaN(since)) throw new InvalidInputError(`submittedAfter is not an ISO time: ${JSON.stringify(ours.submittedAfter)}`);
+  const excluded = new Set((ours.excludeRefundIds ?? []).map((id) => id.trim()));
   let best: { r: ReservepayRefund; at: number } | undefined;
   for (const r of refunds) {
+    if (excluded.has(r.refund_id)) continue;
     const at = Date.parse(r.created_at);
     if (Number.isNaN(at) || at < since - CLOCK_ALLOWANCE_MS) continue;
     if (ours.amountMinor !== undefined && fromReservepayAmount(r.amount) !== ours.amountMinor) continue;

@@ -2,7 +2,8 @@
  * SecPaid as a ProviderAdapter. submit = refundPayment; check and lookUp = getPayInTransactions
  * for the pay_id, where only an approved refund is visible (its negative Refund entry). SecPaid
  * has no look-up of a pending request: lookUp answers null until the entry shows, and the
- * workflow resubmits, relying on "Refund already requested" ('exists').
+ * workflow resubmits, relying on "Refund already requested" ('exists'). An entry of one of our
+ * other refunds of the payment (excludeRefundIds) is never ours.
  */
 import type { ProviderAdapter } from '../adapter.js';
 import { InvalidInputError, notSent } from '../errors.js';
@@ -16,12 +17,12 @@ export function secpaidAdapter(cfg: SecpaidClientConfig): ProviderAdapter<'secpa
       if (amount.sendMinor === undefined) throw notSent('secpaid', new InvalidInputError('SecPaid needs refund_amount, also for a full refund'));
       return (await refundPayment(cfg, ctx, { payId: request.payment.payId, amountMinor: amount.sendMinor, fullRefund: amount.full })).outcome;
     },
-    async lookUp(ctx, { request }) {
-      const entry = await findRefundEntry(cfg, ctx, { payId: request.payment.payId });
+    async lookUp(ctx, { request, excludeRefundIds }) {
+      const entry = await findRefundEntry(cfg, ctx, { payId: request.payment.payId, excludeTransactionIds: excludeRefundIds });
       return entry ? entryOutcome(entry) : null;
     },
-    async check(ctx, { request }) {
-      const entry = await findRefundEntry(cfg, ctx, { payId: request.payment.payId });
+    async check(ctx, { request, excludeRefundIds }) {
+      const entry = await findRefundEntry(cfg, ctx, { payId: request.payment.payId, excludeTransactionIds: excludeRefundIds });
       return entry ? entryOutcome(entry) : AWAITING_REVIEW;
     },
   };

@@ -87,10 +87,16 @@ export async function refundPayment(cfg: SecpaidClientConfig, ctx: CallContext, 
 }
 
 /**
- * The Refund entry of a pay_id in getPayInTransactions, or null. A read's ResponseCode 0 is
- * thrown (it says nothing about the refund): auth for the token, else the refusal's kind.
+ * The Refund entry of a pay_id in getPayInTransactions (not one of `excludeTransactionIds`), or
+ * null. A read's ResponseCode 0 is thrown (it says nothing about the refund): auth for the token,
+ * else the refusal's kind.
  */
-export async function findRefundEntry(cfg: SecpaidClientConfig, ctx: CallContext, input: { payId: string; since?: number | undefined }): Promise<SecpaidRefundEntry | null> {
+export async function findRefundEntry(
+  cfg: SecpaidClientConfig,
+  ctx: CallContext,
+  input: { payId: string; since?: number | undefined; excludeTransactionIds?: readonly string[] | undefined },
+): Promise<SecpaidRefundEntry | null> {
+  const excluded = new Set(input.excludeTransactionIds ?? []);
   for (let page = 1; page <= MAX_PAGES; page++) {
     const { res, env } = await post(cfg, ctx, 'getPayInTransactions', buildGetPayInTransactionsForm({ payId: input.payId, since: input.since, page }));
     if (env.ResponseCode !== 1) {
@@ -101,7 +107,7 @@ export async function findRefundEntry(cfg: SecpaidClientConfig, ctx: CallContext
     }
     const items = SecpaidPayInTransactions.safeParse(env.data ?? []);
     if (!items.success) throw malformedAnswer('secpaid', res, 'getPayInTransactions data is not a list of transactions');
-    const refund = items.data.find((item) => isRefundOf(item, input.payId));
+    const refund = items.data.find((item) => isRefundOf(item, input.payId) && !excluded.has(item.transaction_id));
     if (refund) {
       let amountMinor: number;
       try {
