@@ -6,11 +6,20 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { ApplicationFailure } from '@temporalio/common';
 import { expect } from 'vitest';
-import { createActivities } from '../../../activities/index.js';
+import type { Dispatcher } from 'undici';
+import type { Provider } from '../../../domain/providers.js';
+import type { RequestOf } from '../../../activities/adapter.js';
+import type { CallContext } from '../../../activities/context.js';
+import { createActivities, DEFAULT_LINKMONEY_STATUS_PATH } from '../../../activities/index.js';
 import { createHttpDispatcher, type HttpDispatcherOptions } from '../../../activities/http.js';
+import { linkmoneyAdapter } from '../../../activities/linkmoney/adapter.js';
+import { LinkMoneyTokenCache } from '../../../activities/linkmoney/client.js';
+import { openpaydAdapter } from '../../../activities/openpayd/adapter.js';
+import { reservepayAdapter } from '../../../activities/reservepay/adapter.js';
+import { secpaidAdapter } from '../../../activities/secpaid/adapter.js';
 import { Secret } from '../../../activities/secret.js';
 import type { ProviderConfig } from '../../../activities/types.js';
-import type { ProviderFailureDetails } from '../../../activities/errors.js';
+import { ProviderError, type ProviderErrorKind, type ProviderFailureDetails } from '../../../activities/errors.js';
 
 export interface Recorded {
   method: string;
@@ -132,4 +141,53 @@ export async function failureOf(p: Promise<unknown>): Promise<{ failure: Applica
 
 export function form(body: string): Record<string, string> {
   return Object.fromEntries(new URLSearchParams(body));
+}
+
+/** The four adapters against `baseUrl` (configFor), with one call context and a log that records warnings. */
+export function makeAdapters(baseUrl: string, opts: { config?: Partial<ProviderConfig>; http?: HttpDispatcherOptions; now?: () => Date } = {}) {
+  const config = configFor(baseUrl, opts.config);
+  const dispatcher: Dispatcher & { close(): Promise<void> } = createHttpDispatcher({ connectTimeoutMs: 1_000, ...opts.http });
+  const linkmoney = { ...config.linkmoney, statusPath: config.linkmoney.statusPath || DEFAULT_LINKMONEY_STATUS_PATH };
+  const tokens = new LinkMoneyTokenCache(linkmoney);
+  const warnings: { message: string; meta: Record<string, unknown> | undefined }[] = [];
+  const ctx: CallContext = {
+    dispatcher,
+    now: opts.now ?? (() => NOW),
+    timeoutMs: config.requestTimeoutMs ?? 5_000,
+    log: { debug: () => undefined, info: () => undefined, warn: (message, meta) => warnings.push({ message, meta }), error: () => undefined },
+  };
+  const adapters = {
+    secpaid: secpaidAdapter(config.secpaid),
+    linkmoney: linkmoneyAdapter(linkmoney, tokens),
+    openpayd: openpaydAdapter(config.openpayd),
+    reservepay: reservepayAdapter(config.reservepay),
+  };
+  return { adapters, ctx, tokens, dispatcher, warnings };
+}
+
+/** Await a rejection and return it as a ProviderError (never a credential in it). */
+export async function providerErrorOf(p: Promise<unknown>, kind?: ProviderErrorKind): Promise<ProviderError> {
+  let caught: unknown;
+  try {
+    await p;
+  } catch (err) {
+    caught = err;
+  }
+  expect(caught).toBeInstanceOf(ProviderError);
+  const err = caught as ProviderError;
+  if (kind !== undefined) expect(err.kind).toBe(kind);
+  const text = JSON.stringify({ m: err.message, c: err.providerCode, pm: err.providerMessage });
+  for (const s of Object.values(SECRETS)) expect(text).not.toContain(s);
+  return err;
+}
+
+/** A valid refund request of each provider (domain/refund.ts), for the adapters' arguments. */
+export function requestOf<P extends Provider>(provider: P, over: Partial<RequestOf<P>> = {}): RequestOf<P> {
+  const base = {
+    secpaid: { provider: 'secpaid', idempotencyKey: 'k-1', payment: { payId: '42011' }, amount: 2500, currency: 'EUR' },
+    linkmoney: { provider: 'linkmoney', idempotencyKey: 'k-1', payment: { paymentId: 'debit-1' }, amount: 100, currency: 'USD' },
+    openpayd: { provider: 'openpayd', idempotencyKey: 'k-1', payment: { transactionId: '529-1438673740-2', referenceNo: '1-1386413490-0089-14' }, amount: 'full', currency: 'EUR' },
+    reservepay: { provider: 'reservepay', idempotencyKey: 'k-1', payment: { paymentId: 'pay_1' }, amount: 1999, currency: 'THB' },
+  }[provider];
+  return { ...base, ...over } as unknown as RequestOf<P>;
 }
