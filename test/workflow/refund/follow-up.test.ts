@@ -63,7 +63,7 @@ describe('refund: pending at submission, then checks', () => {
     const input = requestFor('reservepay');
     const r = await withNewRefund(h, input, async (handle) => {
       const waiting = await waitForRefund(handle, (s) => s.nextCheckAt !== undefined);
-      return { waiting, state: await finishRefund(env, handle, { stepMs: 10_000 }), summaries: await summaries(handle), activities: await scheduledActivities(handle) };
+      return { waiting, state: await finishRefund(env, handle, { stepMs: HOUR }), summaries: await summaries(handle), activities: await scheduledActivities(handle) };
     });
     const s = r.state;
     const [t0, t1, t2] = s.transitions.map((t) => t.at);
