@@ -10,6 +10,7 @@ import type { Secret } from '../secret.js';
 import type { CurrencyCode } from '../../domain/money.js';
 import { matchWire } from '../../domain/outcome.js';
 import {
+  OPENPAYD_APPROVED_CODES,
   OPENPAYD_ERROR_CODES,
   OPENPAYD_STATUSES,
   OpenpaydRefundResponse,
@@ -122,8 +123,9 @@ export interface PaymentStatus {
 }
 
 /**
- * POST /pw/v3/payment/status (docs/provider-assumptions.md): the payment and its refunds. An
- * error answer to this read is thrown with its refusal's kind (it says nothing about our refund).
+ * POST /pw/v3/payment/status (docs/provider-assumptions.md): the payment and its refunds, answered
+ * with code "00". Any other answer to this read is thrown with its ERROR code's refusal kind (it
+ * says nothing about our refund).
  */
 export async function paymentStatus(cfg: OpenpaydClientConfig, ctx: CallContext, input: { transactionId: string; referenceNo: string }): Promise<PaymentStatus> {
   const { res, json } = await post(cfg, ctx, '/pw/v3/payment/status', buildStatusRequest(cfg.apiKey.reveal(), input));
@@ -131,7 +133,7 @@ export async function paymentStatus(cfg: OpenpaydClientConfig, ctx: CallContext,
   if (!parsed.success) throw malformedAnswer('openpayd', res, 'status answer without code/status');
   const r = parsed.data;
   const code = canonicalCode(r.code);
-  if (code !== '00' || matchWire(r.status, OPENPAYD_STATUSES) === 'error') {
+  if (matchWire(code, OPENPAYD_APPROVED_CODES) === undefined || matchWire(r.status, OPENPAYD_STATUSES) === 'error') {
     const refusal = matchWire(code, OPENPAYD_ERROR_CODES);
     throw errorAnswer(res, r, (refusal === undefined ? undefined : REFUSALS[refusal].failure) ?? 'invalid_request');
   }

@@ -143,7 +143,7 @@ export const OPENPAYD_ERROR_CODES = {
   '54': 'declined', // Payment method is not refundable
 } as const satisfies Record<OpenpaydErrorCode, RefusalName>;
 
-/** What the refund answer's `status` says; its code map refines it. */
+/** What the refund answer's `status` says (the pages as for OpenpaydStatus above); its code map refines it. */
 export const OPENPAYD_STATUSES = {
   APPROVED: 'approved',
   PENDING: 'pending',
