@@ -11,7 +11,7 @@ import { tracingFromEnv } from '../ops/tracing.js';
 import { createLogger, installWorkerRuntime, metricsBindAddress, providerSecrets } from '../ops/runtime.js';
 import { loadCallbackSecret, loadProviderConfig, loadWorkerTuning } from './config.js';
 import { ensureSearchAttributes } from './search-attributes.js';
-import { connectWorker, createRefundWorker } from './worker.js';
+import { connectWorker, createRefundWorker, prebuiltWorkflowBundle } from './worker.js';
 
 async function main(): Promise<void> {
   const temporal = loadTemporalConfig();
@@ -31,11 +31,16 @@ async function main(): Promise<void> {
 
   const connection = await connectWorker(temporal);
   const tracing = tracingFromEnv('refund-worker'); // OTEL_TRACES_EXPORTER=console|none
+  // The workflow bundle from .data/workflow-bundles/ (built by a child process when the sources
+  // changed), so webpack never runs in this process. Tracing adds workflow interceptors to the
+  // bundle through its plugin: then the SDK bundles in-process, as before.
+  const prebuilt = tracing ? undefined : await prebuiltWorkflowBundle({ log: (l) => console.log(`worker: ${l}`) });
   const { worker, close } = await createRefundWorker({
     connection,
     temporal,
     providers,
     tuning,
+    ...(prebuilt ? { workflowBundle: prebuilt.bundle } : {}),
     ...(callbackSecret ? { callbackSecret } : {}),
     ...(converter ? { dataConverter: converter } : {}),
     ...(tracing ? { extra: { plugins: [tracing.plugin] } } : {}),
