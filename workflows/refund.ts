@@ -15,7 +15,7 @@ import { describeFailure } from './failures.js';
 import { installHandlers } from './handlers.js';
 import { Lifecycle } from './lifecycle.js';
 import { submitUntilAnswered, type Answer } from './submission.js';
-import { applyOutcome, awaitOutcome, WAITING } from './waiting.js';
+import { applyOutcome, awaitOutcome, said, WAITING } from './waiting.js';
 
 export interface RefundInput {
   request: RefundRequest;
@@ -62,7 +62,7 @@ function settleAnswer(life: Lifecycle, { outcome, uncertain }: Answer): boolean 
     life.noteAnswer(outcome);
     if (!uncertain) {
       // On our first request: somebody else's refund. Checks would find theirs, not ours: a person decides.
-      life.transition('needs_attention', `${name} says a refund of this payment already exists, on our first request: someone else refunded it; check at ${name}, then resolve`, {
+      life.transition('needs_attention', `${name} answered ${said(outcome)} to our first request: a refund of this payment exists that we did not make; check at ${name}, then resolve`, {
         provider: { ...(outcome.code ? { code: outcome.code } : {}), ...(outcome.message ? { message: outcome.message } : {}) },
       });
       return false;

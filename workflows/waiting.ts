@@ -107,9 +107,9 @@ export const WAITING: Record<Provider, WaitingStrategy> = {
 };
 
 /** What the provider said, for a transition's cause: its own words, shown as received. */
-function said(o: RefundOutcome): string {
-  const words = [o.providerStatus, o.code, o.message].filter((x) => x !== undefined && x !== '').join(' ');
-  return words || o.kind;
+export function said(o: RefundOutcome): string {
+  const words = [o.providerStatus, o.code, o.message ? `"${o.message}"` : undefined].filter((x) => x !== undefined && x !== '').join(' ');
+  return `${words || o.kind}${o.refundId ? ` (refund ${o.refundId})` : ''}`;
 }
 
 /**

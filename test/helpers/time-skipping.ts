@@ -69,7 +69,7 @@ const ACTIVITY_NAMES = [
   'secpaidSubmitRefund', 'secpaidFindRefund', 'secpaidAwaitRefund',
   'linkmoneySubmitRefund', 'linkmoneyGetRefundStatus', 'linkmoneyFindRefundByRequestKey',
   'openpaydSubmitRefund', 'openpaydGetStatus', 'openpaydAwaitRefund',
-  'reservepaySubmitRefund', 'reservepayFindRefund', 'reservepayAwaitRefund', 'reservepayListRefunds', 'reservepayFindPayment',
+  'reservepaySubmitRefund', 'reservepayFindRefund', 'reservepayAwaitRefund', 'reservepayListRefunds',
   'deliverCallback',
   'claimRefundSlot',
 ] as const satisfies readonly (keyof Activities)[];

@@ -88,7 +88,7 @@ describe.concurrent('refunds CLI: each provider from create to a final status', 
     expect(watched.code).toBe(0);
     expect(watched.stdout).toContain(`watching refund-${key}: THB 250.50 of Reservepay payment ${paymentId}`);
     expect(watched.stdout).toMatch(/pending \(submitting\) {13}refund requested/);
-    expect(watched.stdout).toMatch(/\n\S+ \S+Z {2}approved {2,}Reservepay refund rfn_\w+ succeeded\n/);
+    expect(watched.stdout).toMatch(/\n\S+ \S+Z {2}approved {2,}Reservepay answered: succeeded \(refund rfn_\w+\)\n/);
     expect(watched.stdout.trimEnd().split('\n').at(-1)).toBe('final: approved');
     expect(watched.stderr).toBe(''); // no spinner when stderr is not a terminal
 
@@ -253,7 +253,7 @@ describe.concurrent('refunds CLI: errors and exit codes', { timeout: 120_000 }, 
     await eventually(async () => (await s.refunds.get(id)).pendingReason === 'settlement_hold');
     const r = await cli('reject', id, '--reason', 'no');
     expect(r.code).toBe(3);
-    expect(r.stderr).toBe(`error: reject refused for refund ${id}: reject records SecPaid's admin review; this is a Link Money refund\n`);
+    expect(r.stderr).toBe(`error: reject refused for refund ${id}: approve and reject record SecPaid's admin review; this is a Link Money refund\n`);
     const shown = await cli('show', id);
     expect(shown.stdout).toMatch(/^Status\s+pending \(settlement_hold\)$/m);
     expect(shown.stdout).toMatch(/^Next check\s+\d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ$/m);

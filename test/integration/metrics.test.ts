@@ -33,8 +33,9 @@ function series(text: string, name: string): string[] {
 describe('Prometheus metrics', () => {
   it('exposes refunds by provider and final status, time to final, provider call latency and errors', async () => {
     const rp = await payment({ provider: 'reservepay', amount: 10_000, currency: 'THB' });
-    // One transient failure (HTTP 500 on the status read), retried: an error of kind "transient".
-    await s.admin('POST', '/faults', { provider: 'reservepay', route: '/merchants/find-refund', kind: 'http_error', status: 500, count: 1 });
+    // Two HTTP 500s on the status read: the first, inside the submission, leaves the refund pending
+    // with its id; the second fails the follow-up read, which is retried: an error of kind "transient".
+    await s.admin('POST', '/faults', { provider: 'reservepay', route: '/merchants/find-refund', kind: 'http_error', status: 500, count: 2 });
     const ok = await s.refunds.create({ idempotencyKey: uniqueKey('m-rp'), provider: 'reservepay', payment: { paymentId: rp }, amount: 1000, currency: 'THB' });
     const op = await payment({ provider: 'openpayd', amount: 5000, currency: 'EUR', method: 'VISA', referenceNo: 'ref-m-1' });
     const declined = await s.refunds.create({ idempotencyKey: uniqueKey('m-op'), provider: 'openpayd', payment: { transactionId: op, referenceNo: 'ref-m-1' }, amount: 100, currency: 'EUR' });

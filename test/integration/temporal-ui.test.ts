@@ -1,6 +1,8 @@
 /**
  * A real browser (Debian's headless Chromium, driven by playwright-core) on the dev server's
- * Temporal Web UI: a refund shows with its summary, and filtering by RefundStatus works.
+ * Temporal Web UI: a refund shows with its summary, filtering by RefundStatus and the refunds-only
+ * query work, the current details are the short Markdown block, and the timeline's timer says
+ * what it waits for.
  * Chromium is installed by .ci/run; without it the test is skipped locally and fails in CI.
  */
 import { existsSync, mkdirSync } from 'node:fs';
@@ -9,7 +11,7 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RefundsClient } from '../../client/refunds-client.js';
+import { REFUNDS_ONLY_QUERY, RefundsClient } from '../../client/refunds-client.js';
 import { startDevServer, type DevServer } from '../../scripts/dev-server.js';
 import { freePort } from '../../scripts/processes.js';
 import { PROJECT_ROOT } from '../../scripts/temporal-binaries.js';
@@ -88,10 +90,32 @@ describe.skipIf(!available && process.env.CI !== 'true')('Temporal Web UI in a r
     const shown = async () => (await Promise.all(page.frames().map((f) => f.locator('body').innerText().catch(() => '')))).join('\n');
     const text = await eventually(async () => {
       const all = await shown();
-      return all.includes(`Refund EUR 25.00 of SecPaid payment ${payId}`) && all.includes('Awaiting admin review at SecPaid since') && all;
+      return all.includes(`Refund EUR 25.00 of SecPaid payment ${payId}`) && all.includes('Awaiting the admin review at SecPaid since') && all;
     }, 30_000);
     expect(text).toContain(`Refund EUR 25.00 of SecPaid payment ${payId}`);
+    // The current details: status and why pending, the next check, the last provider answer.
+    expect(text).toMatch(/Pending: Awaiting the admin review at SecPaid since \w{3} \d{1,2} \w{3} \d{4} \d{2}:\d{2} UTC/);
+    expect(text).toMatch(/Next check: \w{3} \d{1,2} \w{3} \d{4} \d{2}:\d{2} UTC/);
+    expect(text).toMatch(/Last SecPaid answer \(.*\): .*Refund request/);
     await page.screenshot({ path: join(PROJECT_ROOT, '.data', 'ui-refund.png'), fullPage: true });
+
+    // The timeline: the pending check is a timer whose summary says what it waits for (not a retrying activity).
+    const timeline = await eventually(async () => {
+      const all = (await page.locator('body').innerText()) + (await shown());
+      return all.includes('SecPaid admin review: check 1 of the pay-ins at') && all;
+    }, 30_000);
+    expect(timeline).toContain('submit the refund to SecPaid');
+    expect(timeline).not.toMatch(/Attempt \d+ \/ ∞/);
+    await page.screenshot({ path: join(PROJECT_ROOT, '.data', 'ui-refund-timeline.png'), fullPage: true });
     await page.close();
   }, 120_000);
+
+  it('the refunds-only query lists refunds and no payment locks', async () => {
+    const page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
+    await page.goto(`${server.uiUrl}/namespaces/default/workflows?query=${encodeURIComponent(REFUNDS_ONLY_QUERY)}`);
+    await page.getByText(pendingId).first().waitFor({ timeout: 30_000 });
+    await page.getByText(approvedId).first().waitFor({ timeout: 30_000 });
+    expect(await page.getByText('payment-lock:').count()).toBe(0);
+    await page.close();
+  }, 60_000);
 });

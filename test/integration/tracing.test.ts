@@ -68,12 +68,12 @@ describe('tracing', () => {
 
     const spans = await eventually(async () => {
       const all = exporter.getFinishedSpans();
-      return all.some((s) => s.name === 'RunActivity:reservepaySubmitRefund') && all.some((s) => s.name.startsWith('RunWorkflow:')) && all;
+      return all.some((s) => s.name === 'RunActivity:submitRefund') && all.some((s) => s.name.startsWith('RunWorkflow:')) && all;
     }, 20_000);
     const request = spans.find((s) => s.name === 'POST /v1/refunds');
     expect(request).toBeDefined();
     const traceId = request!.spanContext().traceId;
     const inTrace = spans.filter((s) => s.spanContext().traceId === traceId).map((s) => s.name);
-    expect(inTrace).toEqual(expect.arrayContaining(['POST /v1/refunds', 'StartWorkflow:refundWorkflow', 'RunWorkflow:refundWorkflow', 'RunActivity:reservepaySubmitRefund']));
+    expect(inTrace).toEqual(expect.arrayContaining(['POST /v1/refunds', 'StartWorkflow:refund', 'RunWorkflow:refund', 'RunActivity:submitRefund']));
   }, 60_000);
 });
