@@ -10,7 +10,7 @@ import type { RefundOutcome } from '../../domain/outcome.js';
 import { parseRefundRequest, refundIdFor, type RefundRequestInput } from '../../domain/refund.js';
 import { refund } from '../../workflows/index.js';
 import { plainClient, strictActivities, workflowBundle, type FakeActivities } from './time-skipping.js';
-import { ApplicationFailure, TimeoutFailure, TimeoutType } from '@temporalio/common';
+import { ApplicationFailure } from '@temporalio/common';
 import type { Provider } from '../../domain/providers.js';
 import type { RefundState } from '../../domain/state.js';
 import { utc as utcOf } from '../../workflows/time.js';
@@ -139,15 +139,6 @@ export function failure(type: string, message: string, opts: { nonRetryable?: bo
 /** A submission whose answer was lost (the edge's ProviderAmbiguous), to be looked up after `settleAfterMs`. */
 export function ambiguous(settleAfterMs?: number, message = 'socket hang up (outcome unknown: the request may have reached the provider)'): ApplicationFailure {
   return failure('ProviderAmbiguous', message, { nonRetryable: true, details: { kind: 'transient', mayHaveReachedProvider: true, ...(settleAfterMs !== undefined ? { settleAfterMs } : {}) } });
-}
-
-/**
- * What the workflow sees when the worker running the submission died: the activity's
- * start-to-close timeout (an ActivityFailure whose cause is a TimeoutFailure). Thrown by the fake
- * itself, since a running activity holds the test server's clock: a real one would cost a minute.
- */
-export function workerDied(): TimeoutFailure {
-  return new TimeoutFailure('activity StartToClose timeout', undefined, TimeoutType.START_TO_CLOSE);
 }
 
 /** Each transition as [status, pendingReason or null]. */

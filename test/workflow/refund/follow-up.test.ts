@@ -86,8 +86,8 @@ describe('refund: pending at submission, then checks', () => {
       updatedAt: t2,
       transitions: [
         { at: t0, status: 'pending', pendingReason: 'submitting', cause: 'refund requested' },
-        { at: t1, status: 'pending', pendingReason: 'provider_processing', cause: 'Reservepay answered: pending' },
-        { at: t2, status: 'approved', cause: 'Reservepay check 3: succeeded' },
+        { at: t1, status: 'pending', pendingReason: 'provider_processing', cause: 'Reservepay answered: pending (refund rfn_1)' },
+        { at: t2, status: 'approved', cause: 'Reservepay check 3: succeeded (refund rfn_1)' },
       ],
       provider: { refundId: 'rfn_1', status: 'succeeded', amountMinor: 25050 },
       submitAttempts: 1,
@@ -182,7 +182,7 @@ describe('refund: pending at submission, then checks', () => {
       expect(last.atMs - next.atMs).toBeGreaterThanOrEqual(SLOW_CHECK.initialIntervalMs);
       expect(state.status).toBe('approved');
       expect(steps(state)).toEqual([['pending', 'submitting'], ['pending', 'provider_processing'], ['needs_attention', null], ['approved', null]]);
-      expect(state.transitions.at(-1)).toEqual({ at: state.since, status: 'approved', cause: `OpenPayd check ${planned.length + 3}: APPROVED 00 Approved`, providerCode: '00', providerMessage: 'Approved' });
+      expect(state.transitions.at(-1)).toEqual({ at: state.since, status: 'approved', cause: `OpenPayd check ${planned.length + 3}: APPROVED 00 "Approved"`, providerCode: '00', providerMessage: 'Approved' });
       expect(state.attention).toBeUndefined();
       expect(state.nextCheckAt).toBeUndefined();
       expect(state.checks).toBe(planned.length + 3);

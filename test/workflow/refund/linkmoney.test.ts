@@ -95,8 +95,8 @@ describe('Link Money: the settlement hold', () => {
       updatedAt: t2,
       transitions: [
         { at: t0, status: 'pending', pendingReason: 'submitting', cause: 'refund requested' },
-        { at: t1, status: 'pending', pendingReason: 'settlement_hold', cause: 'Link Money answered: PENDING' },
-        { at: t2, status: 'authorized', cause: 'Link Money check 1: AUTHORIZED' },
+        { at: t1, status: 'pending', pendingReason: 'settlement_hold', cause: 'Link Money answered: PENDING (refund rf_01)' },
+        { at: t2, status: 'authorized', cause: 'Link Money check 1: AUTHORIZED (refund rf_01)' },
       ],
       provider: { refundId: 'rf_01', status: 'AUTHORIZED', amountMinor: 1999 },
       submitAttempts: 1,

@@ -66,8 +66,8 @@ describe('SecPaid: the admin review', () => {
       updatedAt: t2,
       transitions: [
         { at: t0, status: 'pending', pendingReason: 'submitting', cause: 'refund requested' },
-        { at: t1, status: 'pending', pendingReason: 'awaiting_admin_review', cause: 'SecPaid answered: Refund request submitted successfully', providerMessage: 'Refund request submitted successfully' },
-        { at: t2, status: 'approved', cause: 'SecPaid check 4: Refund' },
+        { at: t1, status: 'pending', pendingReason: 'awaiting_admin_review', cause: 'SecPaid answered: "Refund request submitted successfully"', providerMessage: 'Refund request submitted successfully' },
+        { at: t2, status: 'approved', cause: 'SecPaid check 4: Refund (refund 20261201-pi-0000000001)' },
       ],
       provider: { refundId: '20261201-pi-0000000001', status: 'Refund', amountMinor: 2500, message: 'Refund request submitted successfully' },
       submitAttempts: 1,

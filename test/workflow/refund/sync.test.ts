@@ -66,9 +66,10 @@ function kept(f: Facts): Record<string, unknown> {
   const { providerStatus, ...rest } = f;
   return { ...rest, ...(providerStatus !== undefined ? { status: providerStatus } : {}) };
 }
-/** The cause text: "<Name> answered: <status word> <code> <message>". */
+/** The cause text: "<Name> answered: <status word> <code> "<message>" (refund <id>)", the provider's words as received. */
 function said(f: Facts, fallback: string): string {
-  return [f.providerStatus, f.code, f.message].filter(Boolean).join(' ') || fallback;
+  const words = [f.providerStatus, f.code, f.message ? `"${f.message}"` : undefined].filter(Boolean).join(' ') || fallback;
+  return `${words}${f.refundId ? ` (refund ${f.refundId})` : ''}`;
 }
 
 const CASES = (Object.keys(ANSWERS) as Provider[]).flatMap((provider) => [

@@ -82,7 +82,7 @@ describe('refund: undocumented answers', () => {
       });
       expect(state.status).toBe('authorized');
       expect(steps(state)).toEqual([['pending', 'submitting'], ['pending', 'provider_processing'], ['needs_attention', null], ['authorized', null]]);
-      expect(state.transitions.at(-1)!.cause).toBe('Link Money check 4: AUTHORIZED');
+      expect(state.transitions.at(-1)!.cause).toBe('Link Money check 4: AUTHORIZED (refund rf_9)');
       // A documented answer clears the count; nothing of the undocumented value is left but the history.
       expect(state.unrecognized).toBeUndefined();
       expect(state.lastAnswer).toEqual({ at: state.since, meaning: 'authorized', refundId: 'rf_9', status: 'AUTHORIZED' });
