@@ -215,7 +215,7 @@ export class Lifecycle {
     } else {
       lines.push(`**${s.status[0]!.toUpperCase()}${s.status.slice(1)}** at ${utc(s.since)}: ${s.transitions.at(-1)?.cause ?? ''}`);
     }
-    lines.push(`- Refund: ${what}`);
+    lines.push('', `- Refund: ${what}`); // a blank line, so the rest renders as a Markdown list
     if (s.nextCheckAt) lines.push(`- Next check: ${utc(s.nextCheckAt)}${s.checks ? ` (${s.checks} made so far)` : ''}`);
     const refs = [s.provider.refundId ? `refund id \`${s.provider.refundId}\`` : undefined].filter(Boolean);
     if (refs.length) lines.push(`- ${name} reference: ${refs.join(', ')}`);

@@ -100,6 +100,7 @@ describe.skipIf(!available && process.env.CI !== 'true')('Temporal Web UI in a r
     await page.screenshot({ path: join(PROJECT_ROOT, '.data', 'ui-refund.png'), fullPage: true });
 
     // The timeline: the pending check is a timer whose summary says what it waits for (not a retrying activity).
+    await page.getByText('Event History').first().click();
     const timeline = await eventually(async () => {
       const all = (await page.locator('body').innerText()) + (await shown());
       return all.includes('SecPaid admin review: check 1 of the pay-ins at') && all;
