@@ -6,33 +6,10 @@
 import { z } from 'zod';
 import { PROVIDERS } from '../../domain/providers.js';
 import { PENDING_REASONS, REFUND_STATUSES } from '../../domain/status.js';
-import { RESOLUTIONS } from '../../workflows/messages.js';
+import { OPERATOR_INPUT_SCHEMAS } from '../../domain/operator.js';
 
-/** Same limits as the workflow's update validators (workflows/messages.ts), checked before anything is sent. */
-const operator = z.string().trim().min(1, 'operator must not be empty').max(200, 'operator is at most 200 characters');
-const shortNote = z.string().max(200, 'note is at most 200 characters');
-
-const ApproveBodySchema = z.strictObject({ operator: operator.optional(), note: shortNote.optional() });
-const CancelBodySchema = z.strictObject({ operator: operator.optional(), note: shortNote.optional() });
-const RejectBodySchema = z
-  .strictObject({
-    reason: z.string({ error: 'reason is required' }).trim().min(1, 'reason must not be empty').max(500, 'reason is at most 500 characters'),
-    operator: operator.optional(),
-    note: shortNote.optional(),
-  });
-const ResolveBodySchema = z
-  .strictObject({
-    status: z.enum(RESOLUTIONS, { error: `status must be one of ${RESOLUTIONS.join(', ')}` }),
-    note: z.string({ error: 'note is required' }).trim().min(1, 'note must not be empty').max(500, 'note is at most 500 characters'),
-    operator: operator.optional(),
-  });
-
-export const ACTIONS = {
-  approve: ApproveBodySchema,
-  reject: RejectBodySchema,
-  cancel: CancelBodySchema,
-  resolve: ResolveBodySchema,
-} as const;
+/** Operator action bodies: the very schemas the workflow's update validators use (domain/operator.ts). */
+export const ACTIONS = OPERATOR_INPUT_SCHEMAS;
 export type Action = keyof typeof ACTIONS;
 
 const isoDate = (name: string) =>

@@ -77,7 +77,7 @@ const ACTIVITY_NAMES = [
 export function activityMap(given: FakeActivities): Record<string, (...args: never[]) => Promise<unknown>> {
   // Provider-path tests reuse payment references across tests, whose refunds are left unfinished:
   // the real payment ledger would rightly queue them behind each other. Here the claim grants the
-  // slot at once; test/workflow/ledger.test.ts exercises the real ledger.
+  // slot at once; the replay corpus's ledger scenarios (test/replay/record.ts) run the real ledger.
   const strict = strictActivities({ claimRefundSlot: grantSlotAtOnce, ...given });
   return Object.fromEntries(ACTIVITY_NAMES.map((n) => [n, strict[n] as (...args: never[]) => Promise<unknown>]));
 }
