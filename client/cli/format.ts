@@ -80,8 +80,9 @@ export function showState(state: RefundState): string {
     ['Status', statusText(state.status, state.pendingReason)],
     ['Since', time(state.since)],
   ];
-  if (state.nextCheckAt) rows.push(['Next check', time(state.nextCheckAt)]);
+  if (state.nextCheckAt) rows.push(['Next check', `${time(state.nextCheckAt)}${state.checks ? ` (${state.checks} made so far)` : ''}`]);
   if (state.polling) rows.push(['Checking', `${state.polling.what} (since ${time(state.polling.since)})`]);
+  if (state.waitingFor) rows.push(['Waiting for', `${state.waitingFor} (a refund of the same payment in flight)`]);
   rows.push(
     ['Provider', `${PROVIDER_NAMES[req.provider]} (${req.provider})`],
     ['Payment', `${paymentKey(req)}${req.provider === 'openpayd' ? ` (reference ${req.payment.referenceNo})` : ''}${req.provider === 'linkmoney' && req.payment.settledAt ? ` (settled ${time(req.payment.settledAt)})` : ''}`],
@@ -102,6 +103,8 @@ export function showState(state: RefundState): string {
     p.amountMinor !== undefined ? `refunded ${money(p.amountMinor, req.currency)}` : '',
   ].filter(Boolean);
   rows.push(['Provider says', answer.length ? answer.join(', ') : '-']);
+  if (state.lastAnswer) rows.push(['Last answer', `${time(state.lastAnswer.at)}: ${state.lastAnswer.meaning}${state.lastAnswer.raw ? `, undocumented value ${state.lastAnswer.raw}` : ''}`]);
+  if (state.unrecognized) rows.push(['Undocumented', `${state.unrecognized.count} answer(s) in a row since ${time(state.unrecognized.since)}: ${state.unrecognized.raw}`]);
   if (state.resolvedBy) rows.push(['Resolved by', state.resolvedBy]);
   if (state.attention && state.status !== 'needs_attention') rows.push(['Attention', state.attention]);
   const width = Math.max(...rows.map(([k]) => k.length)) + 2;
