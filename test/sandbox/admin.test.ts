@@ -121,3 +121,33 @@ describe('state file', () => {
     }
   });
 });
+
+describe('admin: a status override takes any word, verbatim', () => {
+  it('a Reservepay refund shows the overridden status as given; SecPaid refuses an override', async () => {
+    const sb = await startSandbox({ port: 0 });
+    try {
+      const post = (path: string, body: unknown) => fetch(`${sb.urls.admin}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      const pay = (await (await post('/payments', { provider: 'reservepay', amount: 5000, currency: 'THB', respondPending: true })).json()) as { id: string };
+      const res = await fetch(`${sb.urls.reservepay}/merchants/refund-payment`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${sb.credentials.reservepayApiKey}`, 'content-type': 'application/json', 'api-version': '2025-04-01' },
+        body: JSON.stringify({ payment_id: pay.id, amount: 100 }),
+      });
+      const refundId = (await res.json()) as string;
+      expect((await post(`/refunds/${refundId}/status`, { status: 'SETTLING' })).status).toBe(200);
+      const found = await fetch(`${sb.urls.reservepay}/merchants/find-refund`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${sb.credentials.reservepayApiKey}`, 'content-type': 'application/json', 'api-version': '2025-04-01' },
+        body: JSON.stringify({ refund_id: refundId }),
+      });
+      expect(((await found.json()) as { status: string }).status).toBe('SETTLING');
+      expect((await post(`/refunds/${refundId}/status`, { status: 'bad\u0000word' })).status).toBe(400);
+      const sp = (await (await post('/payments', { provider: 'secpaid', amount: 5000 })).json()) as { id: string };
+      await fetch(`${sb.urls.secpaid}/refundPayment`, { method: 'POST', headers: { token: sb.credentials.secpaidToken, 'content-type': 'application/x-www-form-urlencoded' }, body: `pay_id=${sp.id}&refund_amount=10.00` });
+      const list = (await (await fetch(`${sb.urls.admin}/refunds?provider=secpaid&paymentId=${sp.id}`)).json()) as { refunds: { id: string }[] };
+      expect((await post(`/refunds/${list.refunds[0]!.id}/status`, { status: 'Approved' })).status).toBe(409);
+    } finally {
+      await sb.close();
+    }
+  });
+});
