@@ -166,7 +166,6 @@ export function createV1Activities(deps: V1Deps) {
         return { outcome: 'submitted', message };
       });
     },
-    secpaidFindRefund: secpaidFind,
     /** Polling: the refund entry once SecPaid's admin approved it; 'StillPending' (retryable) until then. */
     async secpaidAwaitRefund(input: SecpaidAwaitRefundInput): Promise<SecpaidAwaitRefundResult> {
       const r = await secpaidFind(input);

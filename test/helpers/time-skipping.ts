@@ -66,7 +66,7 @@ export function strictActivities(given: FakeActivities): Activities {
 
 /** Activity names the worker must register (Proxy keys are not enumerable). */
 const ACTIVITY_NAMES = [
-  'secpaidSubmitRefund', 'secpaidFindRefund', 'secpaidAwaitRefund',
+  'secpaidSubmitRefund', 'secpaidAwaitRefund',
   'linkmoneySubmitRefund', 'linkmoneyGetRefundStatus', 'linkmoneyFindRefundByRequestKey',
   'openpaydSubmitRefund', 'openpaydGetStatus', 'openpaydAwaitRefund',
   'reservepaySubmitRefund', 'reservepayFindRefund', 'reservepayAwaitRefund', 'reservepayListRefunds',

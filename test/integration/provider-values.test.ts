@@ -20,7 +20,7 @@ async function pendingReservepayRefund(): Promise<{ refundId: string; providerRe
   const { refund } = await s.refunds.create({ idempotencyKey: uniqueKey('pv'), provider: 'reservepay', payment: { paymentId }, amount: 1_000, currency: 'THB' });
   const pending = await eventually(async () => {
     const st = await s.refunds.get(refund.refundId);
-    return st.provider.refundId && st.pendingReason === 'provider_processing' && st;
+    return st.provider.refundId !== undefined && st.pendingReason === 'provider_processing' && st;
   });
   return { refundId: refund.refundId, providerRefundId: pending.provider.refundId! };
 }

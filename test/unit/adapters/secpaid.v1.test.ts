@@ -127,14 +127,14 @@ describe('secpaidSubmitRefund: failures', () => {
   });
 });
 
-describe('secpaidFindRefund', () => {
+describe('secpaidAwaitRefund (the v1 pay-ins check)', () => {
   const payment = { pay_id: 42011, creator_id: 7, user_id: 9, transaction_id: '20260301-pi-0000000001', amount: '25.00', net_amount: '24.00', service_fee: '1.00', service_fee_psp: '0.00', status: 'Success', created_at: '2026-03-01 10:00:00', is_split_link: 'false', is_dispute: 'false', is_refund: 'false', payment_method: 'card', transaction_type: 'Basic' };
   const refund = { ...payment, transaction_id: '20260302-pi-0000000002', amount: '-19.99', net_amount: '-19.99', created_at: '2026-03-02 09:00:00', is_refund: 'true', transaction_type: 'Refund' };
   const disputeRefund = { ...refund, transaction_id: '20260302-pi-0000000003', transaction_type: 'Dispute Refund' };
 
   it('sends pay_id, page, limit and since; finds the negative Refund entry', async () => {
     server.reply({ status: 200, body: env(1, 'Transactions listed', { totalRecords: 3, data: [payment, disputeRefund, refund] }) });
-    const r = await acts.activities.secpaidFindRefund({ payId: '42011', since: 30 });
+    const r = await acts.activities.secpaidAwaitRefund({ payId: '42011', since: 30 });
     expect(r).toEqual({ found: true, transactionId: '20260302-pi-0000000002', amountMinor: 1999, createdAt: '2026-03-02 09:00:00', providerStatus: 'Success' });
     const req = server.requests[0]!;
     expect(req.path).toBe('/secpaid/api/v2/getPayInTransactions');
@@ -142,20 +142,20 @@ describe('secpaidFindRefund', () => {
     expect(form(req.body)).toEqual({ pay_id: '42011', page: '1', limit: '200', since: '30' });
   });
 
-  it('no refund entry (only the payment and a Dispute Refund) -> found: false', async () => {
+  it('no refund entry (only the payment and a Dispute Refund) -> StillPending', async () => {
     server.reply({ status: 200, body: env(1, 'Transactions listed', { data: [payment, disputeRefund] }) });
-    await expect(acts.activities.secpaidFindRefund({ payId: '42011' })).resolves.toEqual({ found: false });
+    expect((await failureOf(acts.activities.secpaidAwaitRefund({ payId: '42011' }))).failure.type).toBe('StillPending');
     expect(form(server.requests[0]!.body)).not.toHaveProperty('since');
   });
 
   it('a refund entry of another pay_id is not ours', async () => {
     server.reply({ status: 200, body: env(1, 'ok', { data: [{ ...refund, pay_id: '999' }] }) });
-    await expect(acts.activities.secpaidFindRefund({ payId: '42011' })).resolves.toEqual({ found: false });
+    expect((await failureOf(acts.activities.secpaidAwaitRefund({ payId: '42011' }))).failure.type).toBe('StillPending');
   });
 
   it('a read failure stays retryable (ProviderTransient, not ambiguous)', async () => {
     server.reply({ status: 503, body: 'down' });
-    const { failure } = await failureOf(acts.activities.secpaidFindRefund({ payId: '42011' }));
+    const { failure } = await failureOf(acts.activities.secpaidAwaitRefund({ payId: '42011' }));
     expect(failure.type).toBe('ProviderTransient');
     expect(failure.nonRetryable).toBe(false);
   });
