@@ -5,7 +5,7 @@
  * until a final answer ends it.
  */
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { RefundOutcome } from '../../../domain/outcome.js';
 import { parseRefundRequest } from '../../../domain/refund.js';
 import { intervalBefore, SLOW_CHECK, SYNC_FOLLOW_UP } from '../../../domain/schedule.js';
@@ -25,7 +25,8 @@ import {
   summaries,
   utcAround,
   waitForRefund,
-  withNewRefund,
+  withSettledRefund,
+  expectClockFree,
 } from '../../helpers/refund-harness.js';
 import { CallLog, createTimeSkippingEnv, DAY, HOUR } from '../../helpers/time-skipping.js';
 
@@ -33,6 +34,7 @@ let env: TestWorkflowEnvironment;
 beforeAll(async () => {
   env = await createTimeSkippingEnv();
 });
+afterEach(() => expectClockFree(env));
 afterAll(async () => {
   await env?.teardown();
 });
@@ -61,7 +63,7 @@ describe('refund: pending at submission, then checks', () => {
       checkRefund: script([checked(pending), checked(pending), checked(approved)]),
     }));
     const input = requestFor('reservepay');
-    const r = await withNewRefund(h, input, async (handle) => {
+    const r = await withSettledRefund(h, input, async (handle) => {
       const waiting = await waitForRefund(handle, (s) => s.nextCheckAt !== undefined);
       return { waiting, state: await finishRefund(env, handle, { stepMs: HOUR }), summaries: await summaries(handle), activities: await scheduledActivities(handle) };
     });
@@ -133,7 +135,7 @@ describe('refund: pending at submission, then checks', () => {
     const planned = plannedChecks();
     // 3 days: the decaying checks to the 1-hour cap, then hourly, 77 in all before the deadline.
     expect(planned).toHaveLength(77);
-    await withNewRefund(h, requestFor('openpayd'), async (handle) => {
+    await withSettledRefund(h, requestFor('openpayd'), async (handle) => {
       const started = await waitForRefund(handle, (s) => s.nextCheckAt !== undefined);
       const waitStart = Date.parse(started.transitions[1]!.at);
 

@@ -6,7 +6,7 @@
  * The test server's clock is moved to the dates each test needs (later tests move it further on).
  */
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { addBusinessDays, dayOfWeek, fedHolidays, settlementHoldEnds } from '../../../domain/calendar.js';
 import type { RefundOutcome } from '../../../domain/outcome.js';
 import { parseRefundRequest } from '../../../domain/refund.js';
@@ -26,7 +26,8 @@ import {
   steps,
   summaries,
   waitForRefund,
-  withNewRefund,
+  withSettledRefund,
+  expectClockFree,
 } from '../../helpers/refund-harness.js';
 import { CallLog, createTimeSkippingEnv, DAY, expectUpdateRefused, HOUR, MINUTE, skipTo } from '../../helpers/time-skipping.js';
 
@@ -34,6 +35,7 @@ let env: TestWorkflowEnvironment;
 beforeAll(async () => {
   env = await createTimeSkippingEnv();
 });
+afterEach(() => expectClockFree(env));
 afterAll(async () => {
   await env?.teardown();
 });
@@ -78,7 +80,7 @@ describe('Link Money: the settlement hold', () => {
     const log = new CallLog(env);
     const h = await newRefundWorker(env, recordFakes(log, { submitRefund: async () => answered(pending, { full: false, sendMinor: 1999 }, false), checkRefund: script([checked(authorized)]) }));
     const input = requestFor('linkmoney', { payment: { paymentId: 'lm_1', settledAt } });
-    const r = await withNewRefund(h, input, async (handle) => {
+    const r = await withSettledRefund(h, input, async (handle) => {
       const waiting = await waitForRefund(handle, (s) => s.nextCheckAt !== undefined);
       return { waiting, state: await finishRefund(env, handle, { stepMs: 12 * HOUR }), summaries: await summaries(handle) };
     });
@@ -124,7 +126,7 @@ describe('Link Money: the settlement hold', () => {
       submitRefund: async () => answered(pending, { full: false, sendMinor: 1999 }, false),
       checkRefund: script([checked(pending), checked(pending), checked(authorized)]),
     }));
-    const r = await withNewRefund(h, requestFor('linkmoney'), async (handle) => ({ state: await finishRefund(env, handle, { stepMs: 12 * HOUR }), summaries: await summaries(handle) }));
+    const r = await withSettledRefund(h, requestFor('linkmoney'), async (handle) => ({ state: await finishRefund(env, handle, { stepMs: 12 * HOUR }), summaries: await summaries(handle) }));
     const d1 = addBusinessDays(isoDay(Date.parse(friday)), 1);
     const d2 = addBusinessDays(d1, 1);
     const d3 = addBusinessDays(d2, 1);
@@ -154,7 +156,7 @@ describe('Link Money: the settlement hold', () => {
       releasePaymentLock: async () => undefined,
     }));
     const input = requestFor('linkmoney', { payment: { paymentId: 'lm_1', settledAt } });
-    await withNewRefund(h, input, async (handle) => {
+    await withSettledRefund(h, input, async (handle) => {
       const first = isoDay(Date.parse(settlementHoldEnds(settledAt)));
       const days = [first, ...Array.from({ length: 6 }, (_, i) => addBusinessDays(first, i + 1))];
       await skipTo(env, at0005(days[5]!) + HOUR);
@@ -197,7 +199,7 @@ describe('Link Money: the settlement hold', () => {
     const settledAt = new Date(now - 30 * DAY).toISOString();
     const log = new CallLog(env);
     const h = await newRefundWorker(env, recordFakes(log, { submitRefund: async () => answered(pending, { full: false, sendMinor: 1999 }, false), checkRefund: script([checked(authorized)]) }));
-    const state = await withNewRefund(h, requestFor('linkmoney', { payment: { paymentId: 'lm_1', settledAt } }), (handle) => finishRefund(env, handle));
+    const state = await withSettledRefund(h, requestFor('linkmoney', { payment: { paymentId: 'lm_1', settledAt } }), (handle) => finishRefund(env, handle));
     expect(state.status).toBe('authorized');
     expect(isNear(callsOf(log, 'checkRefund')[0]!.atMs, Date.parse(state.transitions[1]!.at), TOL)).toBe(true);
   });
@@ -209,7 +211,7 @@ describe('Link Money: the settlement hold', () => {
     const now = await env.currentTimeMs();
     const settledAt = new Date(now - 30 * DAY).toISOString();
     const h = await newRefundWorker(env, { submitRefund: async () => answered(pending, { full: false, sendMinor: 1999 }, false), checkRefund: script([checked(authorized)]) });
-    const sums = await withNewRefund(h, requestFor('linkmoney', { payment: { paymentId: 'lm_1', settledAt } }), async (handle) => {
+    const sums = await withSettledRefund(h, requestFor('linkmoney', { payment: { paymentId: 'lm_1', settledAt } }), async (handle) => {
       await finishRefund(env, handle);
       return summaries(handle);
     });
@@ -225,7 +227,7 @@ describe('Link Money: the settlement hold', () => {
       submitRefund: async () => answered({ kind: 'unrecognized', raw: 'status "SETTLING"' }, { full: false, sendMinor: 1999 }, false),
       checkRefund: script([checked(authorized)]),
     });
-    const sums = await withNewRefund(h, requestFor('linkmoney', { payment: { paymentId: 'lm_1', settledAt } }), async (handle) => {
+    const sums = await withSettledRefund(h, requestFor('linkmoney', { payment: { paymentId: 'lm_1', settledAt } }), async (handle) => {
       const state = await finishRefund(env, handle, { stepMs: 10 * MINUTE });
       expect(state.status).toBe('authorized');
       return summaries(handle);

@@ -6,7 +6,7 @@
  * request is somebody else's refund (needs_attention, no checks); after a lost answer it is ours.
  */
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { LookUpRefundInput } from '../../../activities/refunds.js';
 import type { RefundOutcome } from '../../../domain/outcome.js';
 import { parseRefundRequest } from '../../../domain/refund.js';
@@ -26,7 +26,8 @@ import {
   steps,
   summaries,
   waitForRefund,
-  withNewRefund,
+  withSettledRefund,
+  expectClockFree,
 } from '../../helpers/refund-harness.js';
 import { acceptedUpdates, CallLog, createTimeSkippingEnv, DAY, gate, HOUR, MINUTE } from '../../helpers/time-skipping.js';
 
@@ -34,6 +35,7 @@ let env: TestWorkflowEnvironment;
 beforeAll(async () => {
   env = await createTimeSkippingEnv();
 });
+afterEach(() => expectClockFree(env));
 afterAll(async () => {
   await env?.teardown();
 });
@@ -48,7 +50,7 @@ describe('refund: lost answers', () => {
     const log = new CallLog(env);
     const h = await newRefundWorker(env, recordFakes(log, { submitRefund: script([ambiguous(60_000)]), lookUpRefund: script<Found>([found(approved)]) }));
     const input = requestFor('openpayd');
-    const r = await withNewRefund(h, input, async (handle) => ({ state: await finishRefund(env, handle, { stepMs: HOUR }), summaries: await summaries(handle) }));
+    const r = await withSettledRefund(h, input, async (handle) => ({ state: await finishRefund(env, handle, { stepMs: HOUR }), summaries: await summaries(handle) }));
     const s = r.state;
     const [t0, t1] = s.transitions.map((t) => t.at);
     const request = parseRefundRequest(input);
@@ -87,7 +89,7 @@ describe('refund: lost answers', () => {
   it('the look-up finds nothing: sent a second time (attempt 2), which answers', async () => {
     const log = new CallLog(env);
     const h = await newRefundWorker(env, recordFakes(log, { submitRefund: script([ambiguous(60_000), answered(approved)]), lookUpRefund: script<Found>([null]) }));
-    const r = await withNewRefund(h, requestFor('openpayd'), async (handle) => ({ state: await finishRefund(env, handle, { stepMs: HOUR }), summaries: await summaries(handle) }));
+    const r = await withSettledRefund(h, requestFor('openpayd'), async (handle) => ({ state: await finishRefund(env, handle, { stepMs: HOUR }), summaries: await summaries(handle) }));
     expect(log.names()).toEqual(['submitRefund', 'lookUpRefund', 'submitRefund']);
     const submits = callsOf(log, 'submitRefund');
     expect(submits[1]!.input).toEqual(submits[0]!.input);
@@ -107,7 +109,7 @@ describe('refund: lost answers', () => {
   it('ProviderAmbiguous without settleAfterMs: 30 s, then the look-up', async () => {
     const log = new CallLog(env);
     const h = await newRefundWorker(env, recordFakes(log, { submitRefund: script([ambiguous()]), lookUpRefund: script<Found>([found({ kind: 'final', status: 'rejected', refusal: 'declined', providerStatus: 'DECLINED', code: '05', message: 'Do not honour' })]) }));
-    const state = await withNewRefund(h, requestFor('openpayd'), (handle) => finishRefund(env, handle, { stepMs: HOUR }));
+    const state = await withSettledRefund(h, requestFor('openpayd'), (handle) => finishRefund(env, handle, { stepMs: HOUR }));
     const gap = callsOf(log, 'lookUpRefund')[0]!.atMs - callsOf(log, 'submitRefund')[0]!.atMs;
     expect(gap).toBeGreaterThanOrEqual(IN_FLIGHT_SETTLE_MS);
     expect(gap).toBeLessThan(IN_FLIGHT_SETTLE_MS + TOL);
@@ -127,7 +129,7 @@ describe('refund: lost answers', () => {
       submitRefund: script([() => hung.promise.then(() => answered(approved)), answered(approved)]),
       lookUpRefund: script<Found>([null]),
     }));
-    await withNewRefund(h, requestFor('openpayd'), async (handle) => {
+    await withSettledRefund(h, requestFor('openpayd'), async (handle) => {
       try {
         await env.sleep(MINUTE + IN_FLIGHT_SETTLE_MS + 5_000); // real time until the timeout, skipped after it
         const s = await finishRefund(env, handle, { stepMs: HOUR });
@@ -164,7 +166,7 @@ describe('refund: lost answers', () => {
       lookUpRefund: async () => null,
       releasePaymentLock: async () => undefined,
     }));
-    await withNewRefund(h, requestFor('openpayd'), async (handle) => {
+    await withSettledRefund(h, requestFor('openpayd'), async (handle) => {
       await env.sleep(10 * 60_000);
       const s = await waitForRefund(handle, (x) => x.status === 'needs_attention');
       expect(log.names()).toEqual(['submitRefund', ...Array(4).fill(['lookUpRefund', 'submitRefund']).flat()]);
@@ -198,7 +200,7 @@ describe('refund: lost answers', () => {
     const log = new CallLog(env);
     const exists: RefundOutcome = { kind: 'exists', code: '94', message: 'Duplicate transmission' };
     const h = await newRefundWorker(env, recordFakes(log, { submitRefund: async () => answered(exists), releasePaymentLock: async () => undefined }));
-    await withNewRefund(h, requestFor('openpayd'), async (handle) => {
+    await withSettledRefund(h, requestFor('openpayd'), async (handle) => {
       const s = await waitForRefund(handle, (x) => x.status === 'needs_attention');
       await env.sleep(2 * DAY);
       expect(log.names()).toEqual(['submitRefund']);
@@ -234,7 +236,7 @@ describe('refund: lost answers', () => {
       lookUpRefund: script<Found>([null]),
       checkRefund: script([checked(final, provider !== 'secpaid')]),
     }));
-    await withNewRefund(h, requestFor(provider), async (handle) => {
+    await withSettledRefund(h, requestFor(provider), async (handle) => {
       // The lost answer's 60 s, the look-up, the second submission; the first check is 30 s (or 2 min) later.
       await env.sleep(70_000);
       const waiting = await waitForRefund(handle, (s) => s.nextCheckAt !== undefined);
@@ -264,7 +266,7 @@ describe('refund: lost answers', () => {
       lookUpRefund: script<Found>([{ ...pending, amount: { full: false, sendMinor: 25050 }, lockReleased: false }]),
       checkRefund: script([checked({ kind: 'final', status: 'approved', refundId: 'rfn_5', providerStatus: 'succeeded' })]),
     }));
-    const state = await withNewRefund(h, requestFor('reservepay'), (handle) => finishRefund(env, handle, { stepMs: HOUR }));
+    const state = await withSettledRefund(h, requestFor('reservepay'), (handle) => finishRefund(env, handle, { stepMs: HOUR }));
     expect(steps(state)).toEqual([['pending', 'submitting'], ['pending', 'provider_processing'], ['approved', null]]);
     expect(state.transitions[1]!.cause).toBe('Reservepay answered after a lost answer: pending (refund rfn_5)');
     expect(state.sent).toEqual({ full: false, sendMinor: 25050 });

@@ -5,17 +5,18 @@
  * "credentials" at once.
  */
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { RefundOutcome } from '../../../domain/outcome.js';
 import { resolveRefundUpdate } from '../../../workflows/messages.js';
 import { MAX_UNSENT_RETRIES } from '../../../workflows/submission.js';
-import { answered, callsOf, failure, finishRefund, newRefundWorker, recordFakes, requestFor, script, steps, summaries, waitForRefund, withNewRefund } from '../../helpers/refund-harness.js';
+import { answered, callsOf, failure, finishRefund, newRefundWorker, recordFakes, requestFor, script, steps, summaries, waitForRefund, withSettledRefund, expectClockFree } from '../../helpers/refund-harness.js';
 import { CallLog, createTimeSkippingEnv, HOUR } from '../../helpers/time-skipping.js';
 
 let env: TestWorkflowEnvironment;
 beforeAll(async () => {
   env = await createTimeSkippingEnv();
 });
+afterEach(() => expectClockFree(env));
 afterAll(async () => {
   await env?.teardown();
 });
@@ -30,7 +31,7 @@ describe('refund: not sent', () => {
   it('ProviderTransient (connection refused): sent again after a 2-4 s jittered backoff, by the workflow, not by Temporal', async () => {
     const log = new CallLog(env);
     const h = await newRefundWorker(env, recordFakes(log, { submitRefund: script([refused(), answered(approved)]) }));
-    const r = await withNewRefund(h, requestFor('openpayd'), async (handle) => ({ state: await finishRefund(env, handle, { stepMs: HOUR }), summaries: await summaries(handle) }));
+    const r = await withSettledRefund(h, requestFor('openpayd'), async (handle) => ({ state: await finishRefund(env, handle, { stepMs: HOUR }), summaries: await summaries(handle) }));
     const [first, second] = callsOf(log, 'submitRefund');
     expect([first!.attempt, second!.attempt]).toEqual([1, 1]);
     expect(second!.input).toEqual(first!.input);
@@ -53,7 +54,7 @@ describe('refund: not sent', () => {
     const log = new CallLog(env);
     const limited = failure('ProviderRateLimited', 'HTTP 429 Too Many Requests', { nonRetryable: false, details: { kind: 'rate_limited', retryAfterMs: 30_000, mayHaveReachedProvider: false } });
     const h = await newRefundWorker(env, recordFakes(log, { submitRefund: script([limited, answered(approved)]) }));
-    const r = await withNewRefund(h, requestFor('reservepay'), async (handle) => ({ state: await finishRefund(env, handle, { stepMs: HOUR }), summaries: await summaries(handle) }));
+    const r = await withSettledRefund(h, requestFor('reservepay'), async (handle) => ({ state: await finishRefund(env, handle, { stepMs: HOUR }), summaries: await summaries(handle) }));
     const [first, second] = callsOf(log, 'submitRefund');
     expect(second!.atMs - first!.atMs).toBeGreaterThanOrEqual(30_000);
     expect(second!.atMs - first!.atMs).toBeLessThan(60_000 + TOL);
@@ -70,7 +71,7 @@ describe('refund: not sent', () => {
       },
       releasePaymentLock: async () => undefined,
     }));
-    await withNewRefund(h, requestFor('openpayd'), async (handle) => {
+    await withSettledRefund(h, requestFor('openpayd'), async (handle) => {
       // The backoffs add up to 3810 s before jitter, at most twice that with it.
       await env.sleep(3 * HOUR);
       const s = await waitForRefund(handle, (x) => x.status === 'needs_attention');
@@ -105,7 +106,7 @@ describe('refund: not sent', () => {
     const log = new CallLog(env);
     const auth = failure('ProviderAuth', 'HTTP 401: invalid client credentials', { details: { kind: 'auth', mayHaveReachedProvider: true } });
     const h = await newRefundWorker(env, recordFakes(log, { submitRefund: script([auth]) }));
-    await withNewRefund(h, requestFor('linkmoney'), async (handle) => {
+    await withSettledRefund(h, requestFor('linkmoney'), async (handle) => {
       const s = await waitForRefund(handle, (x) => x.status === 'needs_attention');
       await env.sleep(HOUR);
       expect(log.names()).toEqual(['submitRefund']);

@@ -10,7 +10,7 @@
  */
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { SubmitRefundResult } from '../../../activities/refunds.js';
 import type { RefundOutcome } from '../../../domain/outcome.js';
 import { approveRefundUpdate, cancelRefundUpdate, resolveRefundUpdate } from '../../../workflows/messages.js';
@@ -29,8 +29,9 @@ import {
   summaries,
   timerCounts,
   waitForRefund,
-  withNewRefund,
+  withSettledRefund,
   type NewRefundHandle,
+  expectClockFree,
 } from '../../helpers/refund-harness.js';
 import { CallLog, createTimeSkippingEnv, DAY, HOUR, MINUTE, waitFor } from '../../helpers/time-skipping.js';
 
@@ -38,6 +39,7 @@ let env: TestWorkflowEnvironment;
 beforeAll(async () => {
   env = await createTimeSkippingEnv();
 });
+afterEach(() => expectClockFree(env));
 afterAll(async () => {
   await env?.teardown();
 });
@@ -67,7 +69,7 @@ describe('refund: the payment lock', () => {
   it('busy x3: pending (submitting), waiting for its holder, nothing counted as a submission; 1-2 s, 2-4 s, 4-8 s; then sent', async () => {
     const log = new CallLog(env);
     const h = await newRefundWorker(env, recordFakes(log, { submitRefund: script([busy, busy, busy, answered(approved)]) }));
-    await withNewRefund(h, requestFor('openpayd'), async (handle) => {
+    await withSettledRefund(h, requestFor('openpayd'), async (handle) => {
       const waiting = await waitForRefund(handle, (s) => s.lock === 'waiting');
       expect(waiting).toMatchObject({ status: 'pending', pendingReason: 'submitting', lock: 'waiting', waitingFor: HOLDER, submitAttempts: 0 });
       expect(waiting.transitions).toHaveLength(1);
@@ -97,7 +99,7 @@ describe('refund: the payment lock', () => {
   it('busy x9: the wait doubles from 1 s and is capped at 60 s (before jitter)', async () => {
     const log = new CallLog(env);
     const h = await newRefundWorker(env, recordFakes(log, { submitRefund: script([...Array<SubmitRefundResult>(9).fill(busy), answered(approved)]) }));
-    const state = await withNewRefund(h, requestFor('reservepay'), (handle) => finishRefund(env, handle, { stepMs: 10 * MINUTE }));
+    const state = await withSettledRefund(h, requestFor('reservepay'), (handle) => finishRefund(env, handle, { stepMs: 10 * MINUTE }));
     const submits = callsOf(log, 'submitRefund');
     expect(submits).toHaveLength(10);
     const gaps = submits.slice(1).map((c, i) => c.atMs - submits[i]!.atMs);
@@ -113,7 +115,7 @@ describe('refund: the payment lock', () => {
   it('cancelRefund while it waits for its turn: canceled at once, the wait ended, nothing sent', async () => {
     const log = new CallLog(env);
     const h = await newRefundWorker(env, recordFakes(log, { submitRefund: async () => busy }));
-    await withNewRefund(h, requestFor('openpayd'), async (handle) => {
+    await withSettledRefund(h, requestFor('openpayd'), async (handle) => {
       await waitForRefund(handle, (s) => s.lock === 'waiting');
       const updated = await cancelWhileWaiting(handle, log);
       expect(updated.status).toBe('canceled');
@@ -138,7 +140,7 @@ describe('refund: the payment lock', () => {
   it.fails("a refund canceled while it waited for its turn no longer shows lock 'waiting'", async () => {
     const log = new CallLog(env);
     const h = await newRefundWorker(env, recordFakes(log, { submitRefund: async () => busy }));
-    await withNewRefund(h, requestFor('openpayd'), async (handle) => {
+    await withSettledRefund(h, requestFor('openpayd'), async (handle) => {
       await waitForRefund(handle, (s) => s.lock === 'waiting');
       await cancelWhileWaiting(handle, log);
       const state = await finishRefund(env, handle);
@@ -151,7 +153,7 @@ describe('refund: the payment lock', () => {
     const log = new CallLog(env);
     const reason = 'asks for more than is left of the payment: THB 100.00 of THB 250.50 after the refunds that succeeded';
     const h = await newRefundWorker(env, recordFakes(log, { submitRefund: script<SubmitRefundResult>([{ kind: 'refused', reason }]) }));
-    const r = await withNewRefund(h, requestFor('reservepay', { amount: 20000, originalAmount: 25050 }), async (handle) => ({ state: await finishRefund(env, handle), summaries: await summaries(handle) }));
+    const r = await withSettledRefund(h, requestFor('reservepay', { amount: 20000, originalAmount: 25050 }), async (handle) => ({ state: await finishRefund(env, handle), summaries: await summaries(handle) }));
     expect(steps(r.state)).toEqual([['pending', 'submitting'], ['rejected', null]]);
     expect(r.state.transitions[1]).toEqual({ at: r.state.since, status: 'rejected', cause: `refused before submission: ${reason}` });
     expect(r.state.submitAttempts).toBe(0);
@@ -170,7 +172,7 @@ describe('refund: the payment lock', () => {
       checkRefund: async () => checked(pending),
       releasePaymentLock: async () => undefined,
     }));
-    await withNewRefund(h, requestFor('openpayd'), async (handle) => {
+    await withSettledRefund(h, requestFor('openpayd'), async (handle) => {
       await waitForRefund(handle, (s) => s.nextCheckAt !== undefined);
       await env.sleep(3 * DAY + 12 * HOUR);
       const attention = await waitForRefund(handle, (s) => s.status === 'needs_attention');
@@ -198,7 +200,7 @@ describe('refund: the payment lock', () => {
         checkRefund: script([checked({ kind: 'final', status: 'rejected', refusal: 'declined', providerStatus: 'DECLINED' }, lockReleased)]),
         releasePaymentLock: async () => undefined,
       }));
-      const state = await withNewRefund(h, requestFor('reservepay'), (handle) => finishRefund(env, handle, { stepMs: HOUR }));
+      const state = await withSettledRefund(h, requestFor('reservepay'), (handle) => finishRefund(env, handle, { stepMs: HOUR }));
       expect(state.status).toBe('rejected');
       expect(state.lock).toBeUndefined();
       expect(callsOf(log, 'releasePaymentLock').map((c) => (c.input as { why: string }).why), `lockReleased ${lockReleased}`).toEqual(lockReleased ? [] : ['final: rejected']);
@@ -213,7 +215,7 @@ describe('refund: the payment lock', () => {
         throw failure('ProviderNotFound', 'lock run gone');
       },
     }));
-    await withNewRefund(h, requestFor('openpayd'), async (handle) => {
+    await withSettledRefund(h, requestFor('openpayd'), async (handle) => {
       await waitForRefund(handle, (s) => s.status === 'needs_attention');
       await handle.executeUpdate(resolveRefundUpdate, { args: [{ status: 'canceled', note: 'duplicate of an earlier refund' }] });
       const state = await finishRefund(env, handle);
@@ -236,7 +238,7 @@ describe('refund: the payment lock', () => {
       checkRefund: async () => checked({ kind: 'pending', reason: 'awaiting_admin_review' }, false),
       releasePaymentLock: async () => undefined,
     }));
-    await withNewRefund(h, requestFor('secpaid'), async (handle) => {
+    await withSettledRefund(h, requestFor('secpaid'), async (handle) => {
       await waitForRefund(handle, (s) => s.nextCheckAt !== undefined);
       await handle.executeUpdate(approveRefundUpdate, { args: [{ operator: 'ops@example.com' }] });
       const state = await finishRefund(env, handle);

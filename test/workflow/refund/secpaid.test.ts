@@ -5,7 +5,7 @@
  * the pending timer; 14 days without an outcome -> needs_attention, a slow check twice a day, resolveRefund.
  */
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { RefundOutcome } from '../../../domain/outcome.js';
 import { parseRefundRequest } from '../../../domain/refund.js';
 import { checksWithin, intervalBefore, SECPAID_REVIEW, SLOW_CHECK } from '../../../domain/schedule.js';
@@ -26,7 +26,8 @@ import {
   timerCounts,
   utcAround,
   waitForRefund,
-  withNewRefund,
+  withSettledRefund,
+  expectClockFree,
 } from '../../helpers/refund-harness.js';
 import { acceptedUpdates, CallLog, createTimeSkippingEnv, DAY, gate, HOUR, MINUTE, waitFor } from '../../helpers/time-skipping.js';
 
@@ -34,6 +35,7 @@ let env: TestWorkflowEnvironment;
 beforeAll(async () => {
   env = await createTimeSkippingEnv();
 });
+afterEach(() => expectClockFree(env));
 afterAll(async () => {
   await env?.teardown();
 });
@@ -54,7 +56,7 @@ describe('SecPaid: the admin review', () => {
     const log = new CallLog(env);
     const h = await newRefundWorker(env, recordFakes(log, { submitRefund: async () => answered(submitted, SENT, false), checkRefund: script([noEntry, noEntry, noEntry, entry]) }));
     const input = requestFor('secpaid');
-    const r = await withNewRefund(h, input, async (handle) => ({ state: await finishRefund(env, handle, { stepMs: HOUR }), summaries: await summaries(handle) }));
+    const r = await withSettledRefund(h, input, async (handle) => ({ state: await finishRefund(env, handle, { stepMs: HOUR }), summaries: await summaries(handle) }));
     const s = r.state;
     const [t0, t1, t2] = s.transitions.map((t) => t.at);
     expect(s).toEqual({
@@ -95,7 +97,7 @@ describe('SecPaid: the admin review', () => {
   it('approveRefund while it waits: approved at once, the pending timer canceled, no further check', async () => {
     const log = new CallLog(env);
     const h = await newRefundWorker(env, recordFakes(log, { submitRefund: async () => answered(submitted, SENT, false), checkRefund: async () => noEntry }));
-    await withNewRefund(h, requestFor('secpaid'), async (handle) => {
+    await withSettledRefund(h, requestFor('secpaid'), async (handle) => {
       await waitForRefund(handle, (s) => s.nextCheckAt !== undefined);
       await env.sleep(7 * MINUTE); // checks 1 (+2 min) and 2 (+6 min); check 3 is due at +14 min
       const waiting = await waitForRefund(handle, (s) => s.checks === 2);
@@ -124,7 +126,7 @@ describe('SecPaid: the admin review', () => {
   it("rejectRefund while it waits: rejected with SecPaid's reason, timer canceled, no further check", async () => {
     const log = new CallLog(env);
     const h = await newRefundWorker(env, recordFakes(log, { submitRefund: async () => answered(submitted, SENT, false), checkRefund: async () => noEntry }));
-    await withNewRefund(h, requestFor('secpaid'), async (handle) => {
+    await withSettledRefund(h, requestFor('secpaid'), async (handle) => {
       await waitForRefund(handle, (s) => s.nextCheckAt !== undefined);
       await env.sleep(3 * MINUTE);
       await waitForRefund(handle, (s) => s.checks === 1);
@@ -157,7 +159,7 @@ describe('SecPaid: the admin review', () => {
         return checked({ kind: 'final', status: 'rejected', providerStatus: 'Failed' }, false);
       },
     }));
-    await withNewRefund(h, requestFor('secpaid'), async (handle) => {
+    await withSettledRefund(h, requestFor('secpaid'), async (handle) => {
       await waitForRefund(handle, (s) => s.nextCheckAt !== undefined);
       await env.sleep(3 * MINUTE);
       await waitForRefund(handle, (s) => s.checks === 1);
@@ -179,7 +181,7 @@ describe('SecPaid: the admin review', () => {
   it('14 days without an outcome: ~50 checks, needs_attention at the first check past the deadline, slow checks twice a day, resolveRefund approved', async () => {
     const log = new CallLog(env);
     const h = await newRefundWorker(env, recordFakes(log, { submitRefund: async () => answered(submitted, SENT, false), checkRefund: async () => noEntry }));
-    await withNewRefund(h, requestFor('secpaid'), async (handle) => {
+    await withSettledRefund(h, requestFor('secpaid'), async (handle) => {
       const started = await waitForRefund(handle, (s) => s.nextCheckAt !== undefined);
       const waitStart = Date.parse(started.transitions[1]!.at);
       await env.sleep(14 * DAY + 12 * HOUR);

@@ -4,7 +4,7 @@
  * a history that holds nothing else.
  */
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { FinalOutcome } from '../../../domain/outcome.js';
 import { PROVIDER_NAMES, type Provider } from '../../../domain/providers.js';
 import { parseRefundRequest } from '../../../domain/refund.js';
@@ -20,7 +20,8 @@ import {
   SUCCESS,
   summaries,
   timerCounts,
-  withNewRefund,
+  withSettledRefund,
+  expectClockFree,
 } from '../../helpers/refund-harness.js';
 import { CallLog, createTimeSkippingEnv, historyEventCount } from '../../helpers/time-skipping.js';
 
@@ -28,6 +29,7 @@ let env: TestWorkflowEnvironment;
 beforeAll(async () => {
   env = await createTimeSkippingEnv();
 });
+afterEach(() => expectClockFree(env));
 afterAll(async () => {
   await env?.teardown();
 });
@@ -87,7 +89,7 @@ describe('refund: a final answer at submission', () => {
     const serialised = provider !== 'secpaid';
     const h = await newRefundWorker(env, recordFakes(log, { submitRefund: async () => answered(outcome, sent, serialised) }));
     const input = requestFor(provider);
-    const r = await withNewRefund(h, input, async (handle) => ({
+    const r = await withSettledRefund(h, input, async (handle) => ({
       state: await finishRefund(env, handle),
       events: await historyEventCount(handle),
       summaries: await summaries(handle),
@@ -145,7 +147,7 @@ describe('refund: a final answer at submission', () => {
   it('OpenPayd approved: <= 20 history events, exactly one activity, no timer, no workflow task beyond the two', async () => {
     const log = new CallLog(env);
     const h = await newRefundWorker(env, recordFakes(log, { submitRefund: async () => answered({ kind: 'final', status: 'approved', ...ANSWERS.openpayd.success }) }));
-    const r = await withNewRefund(h, requestFor('openpayd'), async (handle) => {
+    const r = await withSettledRefund(h, requestFor('openpayd'), async (handle) => {
       const state = await finishRefund(env, handle);
       const events = (await handle.fetchHistory()).events ?? [];
       return { state, events };
@@ -164,7 +166,7 @@ describe('refund: a final answer at submission', () => {
       submitRefund: async () => answered({ kind: 'final', status: 'approved', providerStatus: 'succeeded', amountMinor: 700 }, { full: false, sendMinor: 700 }),
     }));
     const input = requestFor('reservepay', { amount: 700, originalAmount: 25050, reason: 'one item returned', metadata: { order: '1001' } });
-    const state = await withNewRefund(h, input, (handle) => finishRefund(env, handle));
+    const state = await withSettledRefund(h, input, (handle) => finishRefund(env, handle));
     expect(state.status).toBe('approved');
     expect(state.sent).toEqual({ full: false, sendMinor: 700 });
     expect(state.provider).toEqual({ status: 'succeeded', amountMinor: 700 });

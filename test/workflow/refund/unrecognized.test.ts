@@ -5,7 +5,7 @@
  * answer in between resets the count. An undocumented value never makes a refund succeed.
  */
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ApplicationFailure } from '@temporalio/common';
 import type { RefundOutcome } from '../../../domain/outcome.js';
 import { isSucceeded } from '../../../domain/status.js';
@@ -23,7 +23,8 @@ import {
   script,
   steps,
   waitForRefund,
-  withNewRefund,
+  withSettledRefund,
+  expectClockFree,
 } from '../../helpers/refund-harness.js';
 import { CallLog, createTimeSkippingEnv, DAY, HOUR, MINUTE, skipTo } from '../../helpers/time-skipping.js';
 
@@ -31,6 +32,7 @@ let env: TestWorkflowEnvironment;
 beforeAll(async () => {
   env = await createTimeSkippingEnv();
 });
+afterEach(() => expectClockFree(env));
 afterAll(async () => {
   await env?.teardown();
 });
@@ -50,7 +52,7 @@ describe('refund: undocumented answers', () => {
       submitRefund: async () => answered(SETTLING, { full: false, sendMinor: 1999 }, false),
       checkRefund: script([checked(SETTLING), checked(SETTLING), checked(SETTLING), checked(authorized)]),
     }));
-    await withNewRefund(h, requestFor('linkmoney'), async (handle) => {
+    await withSettledRefund(h, requestFor('linkmoney'), async (handle) => {
       const first = await waitForRefund(handle, (s) => s.nextCheckAt !== undefined);
       const t1 = first.transitions[1]!.at;
       // Still pending, the raw value kept as received, counted.
@@ -97,7 +99,7 @@ describe('refund: undocumented answers', () => {
       submitRefund: async () => answered(pending, { full: false, sendMinor: 25050 }),
       checkRefund: script([SETTLING, SETTLING, pending, SETTLING, SETTLING, SETTLING].map((o) => checked(o)), checked(pending)),
     }));
-    await withNewRefund(h, requestFor('reservepay'), async (handle) => {
+    await withSettledRefund(h, requestFor('reservepay'), async (handle) => {
       const started = await waitForRefund(handle, (s) => s.nextCheckAt !== undefined);
       const t1 = Date.parse(started.transitions[1]!.at);
       // Checks at +30 s, +90 s, +210 s, +450 s, +930 s, +1890 s.
@@ -140,7 +142,7 @@ describe('refund: undocumented answers', () => {
         },
       ], checked(SETTLING)),
     }));
-    await withNewRefund(h, requestFor('openpayd'), async (handle) => {
+    await withSettledRefund(h, requestFor('openpayd'), async (handle) => {
       await waitForRefund(handle, (s) => s.nextCheckAt !== undefined);
       // Check 1 at +30 s, check 2 at +90 s fails, its retry answers 61 minutes later.
       await env.sleep(UNRECOGNIZED_PATIENCE.ms + 3 * MINUTE);
@@ -158,7 +160,7 @@ describe('refund: undocumented answers', () => {
   it('never success: undocumented answers for a day leave it in needs_attention, never approved', async () => {
     const log = new CallLog(env);
     const h = await newRefundWorker(env, recordFakes(log, { submitRefund: async () => answered(SETTLING), checkRefund: async () => checked(SETTLING) }));
-    await withNewRefund(h, requestFor('openpayd'), async (handle) => {
+    await withSettledRefund(h, requestFor('openpayd'), async (handle) => {
       await waitForRefund(handle, (s) => s.nextCheckAt !== undefined);
       await env.sleep(DAY);
       const s = await waitForRefund(handle, (x) => (x.checks ?? 0) >= 20);
