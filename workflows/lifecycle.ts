@@ -4,7 +4,7 @@
  * Temporal UI's current details (a short Markdown block).
  */
 import { setCurrentDetails, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
-import { expectedAmount } from '../domain/amount.js';
+import { AMOUNT_RULES, expectedAmount } from '../domain/amount.js';
 import { formatMoney } from '../domain/money.js';
 import { providerFacts, type RefundOutcome } from '../domain/outcome.js';
 import { PROVIDER_NAMES } from '../domain/providers.js';
@@ -98,6 +98,7 @@ export class Lifecycle {
     if (isFinalStatus(status)) {
       delete s.nextCheckAt;
       delete s.waitingFor;
+      if (s.lock === 'waiting') delete s.lock; // it never got its turn: nothing to hand on
     }
     if (statusChanged && this.#indexed) {
       const refunded = isSucceeded(status) ? this.refundedMinor() : undefined;
@@ -180,9 +181,10 @@ export class Lifecycle {
     this.#state.waitingFor = holder;
     this.refreshDetails();
   }
+  /** The submission may have taken the payment lock (only providers whose refunds are serialised take one). */
   holdLock(): void {
-    this.#state.lock = 'held';
     delete this.#state.waitingFor;
+    if (AMOUNT_RULES[this.#state.request.provider].serialised) this.#state.lock = 'held';
   }
   lockReleased(): void {
     delete this.#state.lock;
