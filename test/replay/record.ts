@@ -6,7 +6,7 @@
  * workflowType, recordedAt, description, ...) that test/replay/replay.test.ts reads.
  *
  *   npx tsx test/replay/record.ts                 # record every scenario whose files are missing
- *   npx tsx test/replay/record.ts --only NAME     # only this scenario (repeatable)
+ *   npx tsx test/replay/record.ts --only NAME     # only this scenario (repeatable); v2/NAME or v1/NAME where both versions have one
  *   npx tsx test/replay/record.ts --force         # re-record even if the files exist (see docs/replay.md)
  *   npx tsx test/replay/record.ts --out DIR       # write under DIR instead (a trial recording)
  *   npx tsx test/replay/record.ts --list          # print the scenarios
@@ -16,6 +16,11 @@
  * time-skipping test server (test/helpers/time-skipping.ts: its bundle of workflows/index.ts,
  * its strict fake activities); the `prod-*` ones run on a dev server with the search attributes
  * and start options of RefundsClient.create, as production refunds are started.
+ *
+ * v1 scenarios (the frozen refundWorkflow and paymentLedgerWorkflow) are below; v2 scenarios
+ * (`refund` and `paymentLock`) are in scenarios-v2.ts. A v2 worker registers the `refund`
+ * workflow's activity names (scenario.ts V2_ACTIVITY_NAMES); a history in which an activity the
+ * scenario did not script failed (UnexpectedActivity, ScriptEnded) is refused, not written.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -43,6 +48,7 @@ import {
   newWorker,
   plainClient,
   providerFailure,
+  strictActivities,
   startRefundAt,
   stillPending,
   waitForState,
@@ -52,27 +58,8 @@ import {
   type RefundHandle,
 } from '../helpers/time-skipping.js';
 import { HISTORIES_DIR as DEFAULT_HISTORIES_DIR, historyFiles, historyFromProtoJSON, historyToProtoJSON, type HistoryMeta } from './corpus.js';
-
-/** One workflow whose history a scenario records: `<scenario>` or `<scenario>-<part>`. */
-interface Output {
-  part?: string;
-  handle: WorkflowHandle;
-}
-
-interface ScenarioContext {
-  env: TestWorkflowEnvironment;
-  /** A worker on this scenario's own task queue, with the given fake activities (test/helpers). */
-  worker(fakes: FakeActivities): Promise<Harness>;
-}
-
-interface Scenario {
-  name: string;
-  /** Folder under histories/: the workflow code version that records it. */
-  version: 'v1';
-  description: string;
-  server?: 'time-skipping' | 'dev';
-  run(ctx: ScenarioContext): Promise<Output[]>;
-}
+import { V2_ACTIVITY_NAMES, type Output, type Scenario, type ScenarioContext, type V2Activities } from './scenario.js';
+import { V2 } from './scenarios-v2.js';
 
 // ---------------------------------------------------------------------------------------------
 // Scripted providers (the same shapes as test/workflow/*.test.ts)
@@ -620,10 +607,43 @@ const V1: Omit<Scenario, 'version'>[] = [
   },
 ];
 
-const SCENARIOS: Scenario[] = V1.map((s) => ({ ...s, version: 'v1' as const }));
+const SCENARIOS: Scenario[] = [...V1.map((s) => ({ ...s, version: 'v1' as const })), ...V2];
 
 /** The workflow types each version folder holds: a scenario that starts another type is a mistake. */
-const VERSION_TYPES: Record<Scenario['version'], string[]> = { v1: ['refundWorkflow', 'paymentLedgerWorkflow'] };
+const VERSION_TYPES: Record<Scenario['version'], string[]> = { v1: ['refundWorkflow', 'paymentLedgerWorkflow'], v2: ['refund', 'paymentLock'] };
+/** The refund workflow type of each version (its result is the refund's state). */
+const REFUND_TYPES: Record<Scenario['version'], string> = { v1: 'refundWorkflow', v2: 'refund' };
+/** Where each version's workflow code lives, for the sidecar's workflowCode. */
+const VERSION_CODE: Record<Scenario['version'], string> = {
+  v1: 'workflows/v1/',
+  v2: 'workflows/ (refund.ts, submission.ts, waiting.ts, lifecycle.ts, handlers.ts, callbacks.ts, payment-lock.ts)',
+};
+
+/** A worker on `taskQueue` with the v2 activity names; any activity not given fails at once, naming itself. */
+async function v2Worker(env: TestWorkflowEnvironment, activities: V2Activities, taskQueue: string): Promise<Harness> {
+  const strict = strictActivities(activities as FakeActivities) as unknown as Record<string, (...args: never[]) => Promise<unknown>>;
+  const worker = await Worker.create({
+    connection: env.nativeConnection,
+    namespace: env.namespace ?? 'default',
+    taskQueue,
+    workflowBundle: await workflowBundle(),
+    activities: Object.fromEntries(V2_ACTIVITY_NAMES.map((n) => [n, strict[n]!])),
+  });
+  return { env, taskQueue, worker };
+}
+
+/**
+ * Failures of activities the scenario did not give or whose script ran out: a history that
+ * shows one was recorded from a scripting mistake, not from a path of the workflow.
+ */
+const SCRIPTING_FAILURES = ['UnexpectedActivity', 'ScriptEnded'];
+function scriptingMistakes(history: ReturnType<typeof historyFromProtoJSON>): string[] {
+  return (history.events ?? []).flatMap((e) => {
+    const failure = e.activityTaskFailedEventAttributes?.failure;
+    const type = failure?.applicationFailureInfo?.type;
+    return type && SCRIPTING_FAILURES.includes(type) ? [`event ${String(e.eventId)}: ${type}: ${failure?.message ?? ''}`] : [];
+  });
+}
 
 // ---------------------------------------------------------------------------------------------
 // Recording
@@ -652,9 +672,11 @@ async function record(s: Scenario, ctx: ScenarioContext): Promise<{ file: string
     if (!VERSION_TYPES[s.version].includes(started.workflowType.name)) {
       throw new Error(`${s.name}: recorded a ${started.workflowType.name}, not a ${s.version} workflow (${VERSION_TYPES[s.version].join(', ')})`);
     }
+    const mistakes = scriptingMistakes(loaded);
+    if (mistakes.length) throw new Error(`${s.name}: history of ${out.handle.workflowId} shows activities the scenario did not script:\n  ${mistakes.join('\n  ')}`);
     const desc = await out.handle.describe();
     let refundStatus: string | undefined;
-    if (started.workflowType.name === 'refundWorkflow') {
+    if (started.workflowType.name === REFUND_TYPES[s.version]) {
       const completed = loaded.events?.at(-1)?.workflowExecutionCompletedEventAttributes;
       const payload = completed?.result?.payloads?.[0]?.data;
       if (payload) refundStatus = (JSON.parse(Buffer.from(payload).toString('utf8')) as { status: string }).status;
@@ -672,7 +694,7 @@ async function record(s: Scenario, ctx: ScenarioContext): Promise<{ file: string
       eventCount: loaded.events?.length ?? 0,
       recordedAt: new Date().toISOString(),
       recordedOn: s.server === 'dev' ? 'dev server' : 'time-skipping test server',
-      workflowCode: `workflows/${s.version}/ (registered through workflows/index.ts) at ${source.commit}${source.dirty.length ? ' WITH UNCOMMITTED CHANGES' : ''}`,
+      workflowCode: `${VERSION_CODE[s.version]} (registered through workflows/index.ts) at ${source.commit}${source.dirty.length ? ' WITH UNCOMMITTED CHANGES' : ''}`,
     };
     writeFileSync(join(dir, `${base}.json`), json.endsWith('\n') ? json : `${json}\n`);
     writeFileSync(join(dir, `${base}.meta.json`), `${JSON.stringify(meta, null, 2)}\n`);
@@ -696,7 +718,8 @@ function sourceOfWorkflowCode(): { commit: string; dirty: string[] } {
   const head = git('rev-parse', 'HEAD');
   if (head.status !== 0) return { commit: 'unknown (not a git checkout)', dirty: [] };
   // Everything the workflow bundle can contain: workflow code and the pure modules it imports.
-  const status = git('status', '--porcelain', '--', 'workflows', 'domain', 'activities/types.ts');
+  // (And, for the v2 dev-server scenarios, which run the real activities and RefundsClient: activities/, client/.)
+  const status = git('status', '--porcelain', '--', 'workflows', 'domain', 'activities', 'client/refunds-client.ts');
   return { commit: head.stdout.trim(), dirty: status.stdout.split('\n').filter(Boolean) };
 }
 
@@ -709,9 +732,13 @@ async function main(argv: string[]): Promise<void> {
     for (const s of SCENARIOS) console.log(`${s.version}/${s.name}${alreadyRecorded(s) ? '' : ' (not recorded)'}: ${s.description}`);
     return;
   }
-  const unknown = only.filter((n) => !SCENARIOS.some((s) => s.name === n));
+  // A scenario is named `<version>/<name>` or, where only one version has that name, `<name>`.
+  const matches = (n: string) => SCENARIOS.filter((s) => n === `${s.version}/${s.name}` || n === s.name);
+  const unknown = only.filter((n) => matches(n).length === 0);
   if (unknown.length) throw new Error(`unknown scenario(s): ${unknown.join(', ')} (see --list)`);
-  const chosen = SCENARIOS.filter((s) => only.length === 0 || only.includes(s.name));
+  const ambiguous = only.filter((n) => matches(n).length > 1);
+  if (ambiguous.length) throw new Error(`scenario name(s) in more than one version: ${ambiguous.join(', ')}: say which, e.g. --only ${matches(ambiguous[0]!).map((s) => `${s.version}/${s.name}`).join(' or --only ')}`);
+  const chosen = SCENARIOS.filter((s) => only.length === 0 || only.some((n) => matches(n).includes(s)));
   const todo = chosen.filter((s) => force || !alreadyRecorded(s));
   for (const s of chosen.filter((c) => !todo.includes(c))) console.log(`skip ${s.version}/${s.name}: already recorded (--force re-records it; read docs/replay.md first)`);
   if (todo.length === 0) return;
@@ -732,7 +759,8 @@ async function main(argv: string[]): Promise<void> {
     const dev = s.server === 'dev' ? await startDevServer({ headless: true, logLevel: 'error' }) : undefined;
     const env = dev ? await TestWorkflowEnvironment.createFromExistingServer({ address: dev.address, namespace: dev.namespace }) : await createTimeSkippingEnv();
     try {
-      const ctx: ScenarioContext = { env, worker: (fakes) => newWorker(env, fakes, { taskQueue: `replay-${s.name}` }) };
+      const taskQueue = s.version === 'v1' ? `replay-${s.name}` : `replay-${s.version}-${s.name}`;
+      const ctx: ScenarioContext = { env, worker: (fakes) => newWorker(env, fakes, { taskQueue }), refundWorker: (activities) => v2Worker(env, activities, taskQueue) };
       const files = await record(s, ctx);
       written.push(...files);
       for (const f of files) console.log(`recorded ${f.file}: ${f.meta.workflowType}, ${f.meta.eventCount} events, ${f.meta.executionStatus}${f.meta.refundStatus ? ` (${f.meta.refundStatus})` : ''} [${Date.now() - t0} ms]`);
