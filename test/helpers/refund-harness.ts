@@ -11,6 +11,12 @@ import { parseRefundRequest, refundIdFor, type RefundRequestInput } from '../../
 import { refund } from '../../workflows/index.js';
 import { plainClient, strictActivities, workflowBundle, type FakeActivities } from './time-skipping.js';
 import { ApplicationFailure } from '@temporalio/common';
+import { createHash } from 'node:crypto';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { bundleWorkflowCode, DefaultLogger, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { WORKFLOWS_PATH } from '../../worker/worker.js';
 import type { Provider } from '../../domain/providers.js';
 import type { RefundState } from '../../domain/state.js';
 import { utc as utcOf } from '../../workflows/time.js';
@@ -174,7 +180,7 @@ export async function timerCounts(handle: NewRefundHandle): Promise<{ started: n
 }
 
 /** `iso` (a workflow time) lies within `tolMs` after `ms` (a test-server time, e.g. a call's). */
-export function isNear(iso: string | number | undefined, ms: number, tolMs = 3_000): boolean {
+export function isNear(iso: string | number | undefined, ms: number, tolMs = 5_000): boolean {
   const t = typeof iso === 'number' ? iso : Date.parse(iso ?? '');
   return t >= ms - 50 && t <= ms + tolMs;
 }
@@ -183,7 +189,7 @@ export function isNear(iso: string | number | undefined, ms: number, tolMs = 3_0
  * A regex source matching the minute-precision time (workflows/time.ts `utc`) a timer summary
  * gives for a timer that fired at about `ms` (a call's test-server time, a little after it fired).
  */
-export function utcAround(ms: number, tolMs = 3_000): string {
+export function utcAround(ms: number, tolMs = 5_000): string {
   const esc = (x: string) => x.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
   return `(?:${esc(utcOf(ms))}|${esc(utcOf(ms - tolMs))})`;
 }
@@ -231,4 +237,68 @@ export async function expectClockFree(env: TestWorkflowEnvironment): Promise<voi
   await Promise.race([env.sleep(60_000), new Promise((r) => setTimeout(r, 1_000))]);
   const skipped = (await env.currentTimeMs()) - before;
   if (skipped < 60_000) throw new Error(`the test server's clock no longer skips (a minute's sleep moved it ${skipped} ms): a workflow was left with work in flight`);
+}
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const BUNDLE_DIR = join(ROOT, '.data', 'test-bundles');
+
+/** A hash of everything the workflow bundle is built from: workflows/, domain/ and the locked dependencies. */
+function bundleSourcesHash(): string {
+  const h = createHash('sha256');
+  const walk = (dir: string): void => {
+    for (const e of readdirSync(dir, { withFileTypes: true }).sort((x, y) => x.name.localeCompare(y.name))) {
+      const p = join(dir, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (/\.(ts|js|mjs|json)$/.test(e.name)) h.update(p).update(readFileSync(p));
+    }
+  };
+  walk(join(ROOT, 'workflows'));
+  walk(join(ROOT, 'domain'));
+  h.update(readFileSync(join(ROOT, 'package-lock.json')));
+  return h.digest('hex').slice(0, 20);
+}
+
+let cachedBundle: Promise<WorkflowBundleWithSourceMap> | undefined;
+/**
+ * The workflow bundle, kept on disk (.data/test-bundles) under a hash of its sources: each test
+ * file runs in its own process, and bundling costs ~5 s a file. Any change under workflows/ or
+ * domain/, or to package-lock.json, makes a new one.
+ */
+export function cachedWorkflowBundle(): Promise<WorkflowBundleWithSourceMap> {
+  cachedBundle ??= (async () => {
+    const name = `refund-${bundleSourcesHash()}.json`;
+    const file = join(BUNDLE_DIR, name);
+    try {
+      return JSON.parse(readFileSync(file, 'utf8')) as WorkflowBundleWithSourceMap;
+    } catch {
+      // not built yet for these sources
+    }
+    const bundle = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: new DefaultLogger('WARN') });
+    mkdirSync(dirname(file), { recursive: true });
+    const tmp = `${file}.${process.pid}.tmp`;
+    writeFileSync(tmp, JSON.stringify({ code: bundle.code, sourceMap: bundle.sourceMap }));
+    renameSync(tmp, file);
+    for (const old of readdirSync(BUNDLE_DIR)) if (old !== name && !old.endsWith('.tmp')) rmSync(join(BUNDLE_DIR, old), { force: true });
+    return bundle;
+  })();
+  return cachedBundle;
+}
+
+/** newRefundWorker on the cached bundle. */
+export async function newRefundWorkerCached(
+  env: TestWorkflowEnvironment,
+  activities: FakeRefundActivities,
+  extra: Partial<Pick<WorkerOptions, 'maxCachedWorkflows'>> = {},
+): Promise<RefundHarness> {
+  const taskQueue = `test-${randomUUID()}`;
+  const strict = strictActivities(activities as FakeActivities) as unknown as Record<string, (...a: never[]) => Promise<unknown>>;
+  const worker = await Worker.create({
+    connection: env.nativeConnection,
+    namespace: env.namespace ?? 'default',
+    taskQueue,
+    workflowBundle: await cachedWorkflowBundle(),
+    activities: Object.fromEntries(NAMES.map((n) => [n, strict[n]!])),
+    ...extra,
+  });
+  return { env, taskQueue, worker };
 }

@@ -19,7 +19,7 @@ import {
   checked,
   finishRefund,
   isNear,
-  newRefundWorker,
+  newRefundWorkerCached,
   recordFakes,
   requestFor,
   script,
@@ -40,7 +40,7 @@ afterAll(async () => {
   await env?.teardown();
 });
 
-const TOL = 3_000;
+const TOL = 5_000;
 const GRACE = 5 * MINUTE;
 const pending: RefundOutcome = { kind: 'pending', reason: 'settlement_hold', refundId: 'rf_01', providerStatus: 'PENDING' };
 const authorized: RefundOutcome = { kind: 'final', status: 'authorized', refundId: 'rf_01', providerStatus: 'AUTHORIZED', amountMinor: 1999 };
@@ -66,7 +66,7 @@ async function nextFriday(): Promise<string> {
   }
 }
 
-describe('Link Money: the settlement hold', () => {
+describe('Link Money: the settlement hold', { timeout: 180_000 }, () => {
   it('settled on the eve of Thanksgiving: one check, at the hold end (Thu holiday, weekend: Fri, Mon, Tue) + 5 min', async () => {
     const settledAt = await thanksgivingEve();
     await skipTo(env, Date.parse(settledAt) + HOUR);
@@ -78,7 +78,7 @@ describe('Link Money: the settlement hold', () => {
     expect(dayOfWeek(isoDay(holdEnd))).toBe(3);
 
     const log = new CallLog(env);
-    const h = await newRefundWorker(env, recordFakes(log, { submitRefund: async () => answered(pending, { full: false, sendMinor: 1999 }, false), checkRefund: script([checked(authorized)]) }));
+    const h = await newRefundWorkerCached(env, recordFakes(log, { submitRefund: async () => answered(pending, { full: false, sendMinor: 1999 }, false), checkRefund: script([checked(authorized)]) }));
     const input = requestFor('linkmoney', { payment: { paymentId: 'lm_1', settledAt } });
     const r = await withSettledRefund(h, input, async (handle) => {
       const waiting = await waitForRefund(handle, (s) => s.nextCheckAt !== undefined);
@@ -122,7 +122,7 @@ describe('Link Money: the settlement hold', () => {
     const friday = await nextFriday();
     await skipTo(env, Date.parse(friday));
     const log = new CallLog(env);
-    const h = await newRefundWorker(env, recordFakes(log, {
+    const h = await newRefundWorkerCached(env, recordFakes(log, {
       submitRefund: async () => answered(pending, { full: false, sendMinor: 1999 }, false),
       checkRefund: script([checked(pending), checked(pending), checked(authorized)]),
     }));
@@ -150,7 +150,7 @@ describe('Link Money: the settlement hold', () => {
     const settledAt = friday.replace('T10:', 'T15:');
     await skipTo(env, Date.parse(settledAt) + HOUR);
     const log = new CallLog(env);
-    const h = await newRefundWorker(env, recordFakes(log, {
+    const h = await newRefundWorkerCached(env, recordFakes(log, {
       submitRefund: async () => answered(pending, { full: false, sendMinor: 1999 }, false),
       checkRefund: async () => checked(pending),
       releasePaymentLock: async () => undefined,
@@ -198,7 +198,7 @@ describe('Link Money: the settlement hold', () => {
     const now = await env.currentTimeMs();
     const settledAt = new Date(now - 30 * DAY).toISOString();
     const log = new CallLog(env);
-    const h = await newRefundWorker(env, recordFakes(log, { submitRefund: async () => answered(pending, { full: false, sendMinor: 1999 }, false), checkRefund: script([checked(authorized)]) }));
+    const h = await newRefundWorkerCached(env, recordFakes(log, { submitRefund: async () => answered(pending, { full: false, sendMinor: 1999 }, false), checkRefund: script([checked(authorized)]) }));
     const state = await withSettledRefund(h, requestFor('linkmoney', { payment: { paymentId: 'lm_1', settledAt } }), (handle) => finishRefund(env, handle));
     expect(state.status).toBe('authorized');
     expect(isNear(callsOf(log, 'checkRefund')[0]!.atMs, Date.parse(state.transitions[1]!.at), TOL)).toBe(true);
@@ -210,7 +210,7 @@ describe('Link Money: the settlement hold', () => {
   it.fails('settled long ago: the first check\'s summary names the real end of the hold, not "5 minutes ago"', async () => {
     const now = await env.currentTimeMs();
     const settledAt = new Date(now - 30 * DAY).toISOString();
-    const h = await newRefundWorker(env, { submitRefund: async () => answered(pending, { full: false, sendMinor: 1999 }, false), checkRefund: script([checked(authorized)]) });
+    const h = await newRefundWorkerCached(env, { submitRefund: async () => answered(pending, { full: false, sendMinor: 1999 }, false), checkRefund: script([checked(authorized)]) });
     const sums = await withSettledRefund(h, requestFor('linkmoney', { payment: { paymentId: 'lm_1', settledAt } }), async (handle) => {
       await finishRefund(env, handle);
       return summaries(handle);
@@ -223,7 +223,7 @@ describe('Link Money: the settlement hold', () => {
   it.fails('an undocumented answer while the hold runs: the first check comes early, its summary keeps the real hold end', async () => {
     const settledAt = new Date((await env.currentTimeMs()) - HOUR).toISOString();
     const holdEnd = Date.parse(settlementHoldEnds(settledAt));
-    const h = await newRefundWorker(env, {
+    const h = await newRefundWorkerCached(env, {
       submitRefund: async () => answered({ kind: 'unrecognized', raw: 'status "SETTLING"' }, { full: false, sendMinor: 1999 }, false),
       checkRefund: script([checked(authorized)]),
     });

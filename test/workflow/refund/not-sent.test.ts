@@ -9,7 +9,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { RefundOutcome } from '../../../domain/outcome.js';
 import { resolveRefundUpdate } from '../../../workflows/messages.js';
 import { MAX_UNSENT_RETRIES } from '../../../workflows/submission.js';
-import { answered, callsOf, failure, finishRefund, newRefundWorker, recordFakes, requestFor, script, steps, summaries, waitForRefund, withSettledRefund, expectClockFree } from '../../helpers/refund-harness.js';
+import { answered, callsOf, failure, finishRefund, newRefundWorkerCached, recordFakes, requestFor, script, steps, summaries, waitForRefund, withSettledRefund, expectClockFree } from '../../helpers/refund-harness.js';
 import { CallLog, createTimeSkippingEnv, HOUR } from '../../helpers/time-skipping.js';
 
 let env: TestWorkflowEnvironment;
@@ -21,16 +21,16 @@ afterAll(async () => {
   await env?.teardown();
 });
 
-const TOL = 3_000;
+const TOL = 5_000;
 const approved: RefundOutcome = { kind: 'final', status: 'approved', providerStatus: 'APPROVED', code: '00', message: 'Approved' };
 const refused = () => failure('ProviderTransient', 'connect ECONNREFUSED 10.0.0.1:443', { nonRetryable: false, details: { kind: 'transient', mayHaveReachedProvider: false } });
 /** The backoff before send n+1 after n not-sent failures: 1 s doubling from 2 s, capped at 5 min, then jittered x [1, 2). */
 const backoff = (n: number) => Math.min(1_000 * 2 ** Math.min(n, 12), 5 * 60_000);
 
-describe('refund: not sent', () => {
+describe('refund: not sent', { timeout: 180_000 }, () => {
   it('ProviderTransient (connection refused): sent again after a 2-4 s jittered backoff, by the workflow, not by Temporal', async () => {
     const log = new CallLog(env);
-    const h = await newRefundWorker(env, recordFakes(log, { submitRefund: script([refused(), answered(approved)]) }));
+    const h = await newRefundWorkerCached(env, recordFakes(log, { submitRefund: script([refused(), answered(approved)]) }));
     const r = await withSettledRefund(h, requestFor('openpayd'), async (handle) => ({ state: await finishRefund(env, handle, { stepMs: HOUR }), summaries: await summaries(handle) }));
     const [first, second] = callsOf(log, 'submitRefund');
     expect([first!.attempt, second!.attempt]).toEqual([1, 1]);
@@ -53,7 +53,7 @@ describe('refund: not sent', () => {
   it("ProviderRateLimited with retryAfterMs 30 s: sent again after 30-60 s (the provider's Retry-After, jittered)", async () => {
     const log = new CallLog(env);
     const limited = failure('ProviderRateLimited', 'HTTP 429 Too Many Requests', { nonRetryable: false, details: { kind: 'rate_limited', retryAfterMs: 30_000, mayHaveReachedProvider: false } });
-    const h = await newRefundWorker(env, recordFakes(log, { submitRefund: script([limited, answered(approved)]) }));
+    const h = await newRefundWorkerCached(env, recordFakes(log, { submitRefund: script([limited, answered(approved)]) }));
     const r = await withSettledRefund(h, requestFor('reservepay'), async (handle) => ({ state: await finishRefund(env, handle, { stepMs: HOUR }), summaries: await summaries(handle) }));
     const [first, second] = callsOf(log, 'submitRefund');
     expect(second!.atMs - first!.atMs).toBeGreaterThanOrEqual(30_000);
@@ -65,7 +65,7 @@ describe('refund: not sent', () => {
 
   it(`${MAX_UNSENT_RETRIES + 1} not sent in a row: each after a growing jittered backoff, then needs_attention; resolved, the lock handed on`, async () => {
     const log = new CallLog(env);
-    const h = await newRefundWorker(env, recordFakes(log, {
+    const h = await newRefundWorkerCached(env, recordFakes(log, {
       submitRefund: async () => {
         throw refused();
       },
@@ -105,7 +105,7 @@ describe('refund: not sent', () => {
   it('ProviderAuth: needs_attention "credentials" at once, nothing sent again', async () => {
     const log = new CallLog(env);
     const auth = failure('ProviderAuth', 'HTTP 401: invalid client credentials', { details: { kind: 'auth', mayHaveReachedProvider: true } });
-    const h = await newRefundWorker(env, recordFakes(log, { submitRefund: script([auth]) }));
+    const h = await newRefundWorkerCached(env, recordFakes(log, { submitRefund: script([auth]) }));
     await withSettledRefund(h, requestFor('linkmoney'), async (handle) => {
       const s = await waitForRefund(handle, (x) => x.status === 'needs_attention');
       await env.sleep(HOUR);

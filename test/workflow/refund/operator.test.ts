@@ -18,7 +18,7 @@ import {
   callsOf,
   checked,
   finishRefund,
-  newRefundWorker,
+  newRefundWorkerCached,
   recordFakes,
   requestFor,
   steps,
@@ -88,7 +88,7 @@ const pendingAnswer = (provider: Provider): RefundOutcome =>
 
 /** A refund submitted and waiting for its provider's outcome (checks keep answering pending). */
 async function waitingWorker(provider: Provider, log = new CallLog(env)) {
-  return newRefundWorker(env, recordFakes(log, {
+  return newRefundWorkerCached(env, recordFakes(log, {
     submitRefund: async () => answered(pendingAnswer(provider), { full: false }, false),
     checkRefund: async () => checked(pendingAnswer(provider), false),
     releasePaymentLock: async () => undefined,
@@ -96,10 +96,10 @@ async function waitingWorker(provider: Provider, log = new CallLog(env)) {
 }
 /** A refund in needs_attention: its first request found a refund it did not make. */
 async function attentionWorker(log = new CallLog(env)) {
-  return newRefundWorker(env, recordFakes(log, { submitRefund: async () => answered({ kind: 'exists', message: 'Refund already requested' }), releasePaymentLock: async () => undefined }));
+  return newRefundWorkerCached(env, recordFakes(log, { submitRefund: async () => answered({ kind: 'exists', message: 'Refund already requested' }), releasePaymentLock: async () => undefined }));
 }
 
-describe('operator rules', () => {
+describe('operator rules', { timeout: 180_000 }, () => {
   it('a submitted OpenPayd refund: approve/reject are SecPaid only, cancel comes too late, resolve needs needs_attention', async () => {
     const h = await waitingWorker('openpayd');
     await withSettledRefund(h, requestFor('openpayd'), async (handle) => {
@@ -116,7 +116,7 @@ describe('operator rules', () => {
   it('a SecPaid submission in flight: approve/reject refused (not submitted yet), cancel refused (it may reach SecPaid); once answered, approve is accepted', async () => {
     const log = new CallLog(env);
     const held = gate();
-    const h = await newRefundWorker(env, recordFakes(log, {
+    const h = await newRefundWorkerCached(env, recordFakes(log, {
       submitRefund: async () => {
         await held.promise;
         return answered(pendingAnswer('secpaid'), { full: false, sendMinor: 2500 }, false);
@@ -159,7 +159,7 @@ describe('operator rules', () => {
 
   it('a final refund still running (its callback being delivered): every action refused', async () => {
     const delivering = gate();
-    const h = await newRefundWorker(env, {
+    const h = await newRefundWorkerCached(env, {
       submitRefund: async () => answered({ kind: 'pending', reason: 'awaiting_admin_review' }, { full: false, sendMinor: 2500 }, false),
       checkRefund: async () => checked({ kind: 'final', status: 'approved', providerStatus: 'Refund' }, false),
       releasePaymentLock: async () => undefined,
