@@ -1,6 +1,6 @@
 /** Reading a failure that came back from an activity: down the chain to its typed cause. */
 import { ActivityFailure, ApplicationFailure, RetryState, TimeoutFailure } from '@temporalio/common';
-import { AMBIGUOUS_FAILURE_TYPE, FAILURE_TYPES, type ProviderFailureDetails } from '../domain/failures.js';
+import { FAILURE_TYPES, type ProviderFailureDetails } from '../domain/failures.js';
 
 export interface FailureInfo {
   type: string;
@@ -38,12 +38,17 @@ export type SubmissionFailure =
   | 'not_sent'
   /** Our credentials were refused: nothing was refunded, a person must fix the configuration. */
   | 'auth'
-  /** A refusal that came as a failure rather than an answer (a request we would not build, say). */
+  /** A documented refusal that came as a failure rather than an answer (a request we would not build, say). */
   | 'refused';
 
+/** Failures that prove nothing was refunded. */
+const REFUSED: readonly string[] = [FAILURE_TYPES.invalid_request, FAILURE_TYPES.declined, FAILURE_TYPES.not_found];
+
 export function classifySubmissionFailure(f: FailureInfo): SubmissionFailure {
-  if (f.type === AMBIGUOUS_FAILURE_TYPE || f.timedOut) return 'lost';
   if (f.type === FAILURE_TYPES.transient || f.type === FAILURE_TYPES.rate_limited) return 'not_sent';
   if (f.type === FAILURE_TYPES.auth) return 'auth';
-  return 'refused';
+  if (REFUSED.includes(f.type)) return 'refused';
+  // A lost answer, a timeout, or anything unexpected (a bug, a service error after the provider
+  // answered): it may have reached the provider, so it is settled by a look-up first.
+  return 'lost';
 }

@@ -85,10 +85,12 @@ export const WAITING: Record<Provider, WaitingStrategy> = {
     checkAt: (n, w) => (n === 1 ? linkmoneyFirstCheck(w) : nextBusinessDayStart(w.lastMs)),
     patienceEnds: (w) => Date.parse(`${addBusinessDays(isoDay(linkmoneyFirstCheck(w)), LINKMONEY_PATIENCE_BUSINESS_DAYS)}T00:00:00Z`),
     patienceText: `Link Money refund still pending ${LINKMONEY_PATIENCE_BUSINESS_DAYS} business days after the hold should have ended: ask Link Money, then resolve; a check each business day goes on`,
-    timerSummary: (n, at, w) =>
-      n === 1 && w.request.provider === 'linkmoney' && w.request.payment.settledAt
-        ? `Link Money hold ends ${utc(at - LINKMONEY_GRACE_MS)}: check 1 of the refund's status at ${utc(at)}`
-        : `Link Money: check ${n} of the refund's status at ${utc(at)} (next US business day)`,
+    timerSummary: (n, at, w) => {
+      const settledAt = w.request.provider === 'linkmoney' ? w.request.payment.settledAt : undefined;
+      if (n !== 1 || !settledAt) return `Link Money: check ${n} of the refund's status at ${utc(at)} (next US business day)`;
+      const holdEnds = Date.parse(settlementHoldEnds(settledAt, 3));
+      return `Link Money hold ${holdEnds > w.startedMs ? 'ends' : 'ended'} ${utc(holdEnds)}: check 1 of the refund's status at ${utc(at)}`;
+    },
   },
   openpayd: {
     reason: 'provider_processing',
