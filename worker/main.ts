@@ -35,6 +35,8 @@ async function main(): Promise<void> {
   // changed), so webpack never runs in this process. Tracing adds workflow interceptors to the
   // bundle through its plugin: then the SDK bundles in-process, as before.
   const prebuilt = tracing ? undefined : await prebuiltWorkflowBundle({ log: (l) => console.log(`worker: ${l}`) });
+  if (prebuilt && !prebuilt.built) console.log(`worker: workflow bundle ${prebuilt.path} (cached, its ${prebuilt.sources} source files unchanged)`);
+  if (!prebuilt) console.log(`worker: bundling the workflows in-process${tracing ? ' (tracing adds its interceptors to the bundle)' : ''}`);
   const { worker, close } = await createRefundWorker({
     connection,
     temporal,

@@ -118,7 +118,7 @@ function writableDir(dir: string): boolean {
 }
 
 function bundleName(workflowsPath: string): string {
-  return `workflows-${sha256(`${PROJECT_DIR}\n${workflowsPath}\n${SDK_VERSION}`).slice(0, 16)}`;
+  return `workflows-${sha256(`${PROJECT_DIR}\n${workflowsPath}\n${SDK_VERSION}\n${BUILD_SCRIPT}`).slice(0, 16)}`;
 }
 
 /** The cached bundle's code when it is still the one its sources make; undefined otherwise. */
@@ -136,17 +136,19 @@ function readFreshBundle(dir: string, name: string, workflowsPath: string): { co
   return sha256(code) === manifest.bundleSha256 ? { code, manifest } : undefined;
 }
 
+/** The child's program: bundleWorkflowCode into argv[2]. Part of the cache key. */
+const BUILD_SCRIPT = `
+  import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
+  const [workflowsPath, out] = process.argv.slice(1);
+  const { code } = await bundleWorkflowCode({ workflowsPath, logger: new DefaultLogger('WARN') });
+  (await import('node:fs')).writeFileSync(out, code);
+`;
+
 /** Build the bundle in a child process (webpack's memory goes away with it) into dir/name.js + .json. */
 async function buildBundleInChild(dir: string, name: string, workflowsPath: string, timeoutMs: number): Promise<void> {
-  const script = `
-    import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
-    const [workflowsPath, out] = process.argv.slice(1);
-    const { code } = await bundleWorkflowCode({ workflowsPath, logger: new DefaultLogger('WARN') });
-    (await import('node:fs')).writeFileSync(out, code);
-  `;
   const tmp = join(dir, `${name}.js.tmp-${process.pid}`);
   await new Promise<void>((resolve, reject) => {
-    const child = spawn(process.execPath, ['--input-type=module', '-e', script, workflowsPath, tmp], { cwd: PROJECT_DIR, stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(process.execPath, ['--input-type=module', '-e', BUILD_SCRIPT, workflowsPath, tmp], { cwd: PROJECT_DIR, stdio: ['ignore', 'ignore', 'pipe'] });
     let err = '';
     child.stderr.on('data', (d) => (err = (err + String(d)).slice(-4000)));
     const t = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
@@ -214,17 +216,20 @@ export async function prebuiltWorkflowBundle(opts: { workflowsPath?: string; log
   }
   pruneBundleDir(dir);
   const t0 = Date.now();
-  try {
-    await buildBundleInChild(dir, name, workflowsPath, opts.timeoutMs ?? 300_000);
-  } catch (err) {
-    log(`building the workflow bundle failed (${(err as Error).message}): bundling in-process`);
-    return undefined;
+  // A source edited while webpack ran makes the new bundle stale at once: build again (twice at most).
+  for (let attempt = 1; attempt <= 3; attempt++) {
+    try {
+      await buildBundleInChild(dir, name, workflowsPath, opts.timeoutMs ?? 300_000);
+    } catch (err) {
+      log(`building the workflow bundle failed (${(err as Error).message}): bundling in-process`);
+      return undefined;
+    }
+    const fresh = readFreshBundle(dir, name, workflowsPath);
+    if (fresh) {
+      log(`built the workflow bundle in ${((Date.now() - t0) / 1000).toFixed(1)} s (${Object.keys(fresh.manifest.sources).length} source files): ${join(dir, `${name}.js`)}`);
+      return { bundle: { code: fresh.code }, path: join(dir, `${name}.js`), built: true, sources: Object.keys(fresh.manifest.sources).length };
+    }
   }
-  const fresh = readFreshBundle(dir, name, workflowsPath);
-  if (!fresh) {
-    log('the workflow sources changed while the bundle was built: bundling in-process');
-    return undefined;
-  }
-  log(`built the workflow bundle in ${((Date.now() - t0) / 1000).toFixed(1)} s (${Object.keys(fresh.manifest.sources).length} source files) into ${join(dir, `${name}.js`)}`);
-  return { bundle: { code: fresh.code }, path: join(dir, `${name}.js`), built: true, sources: Object.keys(fresh.manifest.sources).length };
+  log('the workflow sources kept changing while the bundle was built: bundling in-process');
+  return undefined;
 }
