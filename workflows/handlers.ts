@@ -7,7 +7,7 @@ import { operatorInputProblem, type OperatorAction } from '../domain/operator.js
 import { PROVIDER_NAMES } from '../domain/providers.js';
 import type { OperatorInput } from '../domain/state.js';
 import type { Lifecycle } from './lifecycle.js';
-import { approveRefundUpdate, cancelRefundUpdate, getRefundQuery, OPERATOR_ERROR_TYPES, rejectRefundUpdate, resolveRefundUpdate } from './messages.js';
+import { approveRefundUpdate, cancelRefundUpdate, getRefundQuery, lockProbeSignal, OPERATOR_ERROR_TYPES, rejectRefundUpdate, resolveRefundUpdate } from './messages.js';
 
 function notAllowed(message: string): never {
   throw ApplicationFailure.create({ type: OPERATOR_ERROR_TYPES.notAllowed, message, nonRetryable: true });
@@ -25,6 +25,8 @@ export function installHandlers(life: Lifecycle): void {
   const provider = life.request.provider;
   const name = PROVIDER_NAMES[provider];
   setHandler(getRefundQuery, () => life.state);
+  // A payment lock looks once a day whether its holder still runs (workflows/payment-lock.ts): nothing to do.
+  setHandler(lockProbeSignal, () => undefined);
 
   /** Recording SecPaid's own admin review: only for SecPaid, once submitted, while not final. */
   const secpaidReview = (): void => {

@@ -3,8 +3,8 @@
  * imported by the client too. Both workflow types (`refund` and the frozen v1 `refundWorkflow`)
  * answer the same ones.
  */
-import { defineQuery, defineUpdate } from '@temporalio/workflow';
-import { QUERY_NAMES, UPDATE_NAMES } from '../domain/messages.js';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import { QUERY_NAMES, SIGNAL_NAMES, UPDATE_NAMES } from '../domain/messages.js';
 import { RESOLUTIONS, type Resolution } from '../domain/operator.js';
 import type { OperatorInput, RefundState } from '../domain/state.js';
 import { WORKFLOW_FAILURE_TYPES } from '../domain/failures.js';
@@ -32,6 +32,9 @@ export interface ResolveInput extends OperatorInput {
 }
 /** Settle a refund in needs_attention with the outcome a human established. */
 export const resolveRefundUpdate = defineUpdate<RefundState, [ResolveInput]>(UPDATE_NAMES.resolve);
+
+/** Sent by a payment lock to its holder, to see whether it still runs. */
+export const lockProbeSignal = defineSignal(SIGNAL_NAMES.lockProbe);
 
 /** Names of the error types the update validators throw, for clients to map to HTTP codes. */
 export const OPERATOR_ERROR_TYPES = {

@@ -1,18 +1,20 @@
 /**
- * A payment lock run (see activities/payment-lock.ts). Its start is delayed, so normally it runs
- * no code at all: its holder's activity terminates it when the refund's outcome is final. It runs
- * only when that did not happen in time: then it ends as soon as its holder no longer runs, and
- * otherwise looks again once a day.
+ * A payment lock run (see activities/payment-lock.ts). Its start is delayed by an hour, so a lock
+ * whose refund is final within the hour (every synchronous refund) runs no code at all: the
+ * holder's activity terminates it. A lock held longer (a Link Money hold, a refund in
+ * needs_attention, or a holder terminated by hand that never released it) wakes up: it ends as
+ * soon as its holder no longer runs, and otherwise looks again once a day (one signal a day in the
+ * holder's history).
  */
 import { getExternalWorkflowHandle, sleep } from '@temporalio/workflow';
-import { SIGNAL_NAMES } from '../domain/messages.js';
+import { lockProbeSignal } from './messages.js';
 import type { PaymentLockMemo } from '../domain/payment-lock.js';
 
 export async function paymentLock(memo: PaymentLockMemo): Promise<void> {
   for (;;) {
     try {
       // Fails once the holder is closed: nothing holds the payment any more.
-      await getExternalWorkflowHandle(memo.holder).signal(SIGNAL_NAMES.lockProbe);
+      await getExternalWorkflowHandle(memo.holder).signal(lockProbeSignal);
     } catch {
       return;
     }

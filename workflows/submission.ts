@@ -68,7 +68,8 @@ export async function submitUntilAnswered(life: Lifecycle, input: { refundId: st
     } catch (err) {
       const f = describeFailure(err);
       const kind = classifySubmissionFailure(f);
-      life.endSubmission(true); // it may have reached the provider, or was refused on its way there
+      // Counted as a submission only when it may have reached the provider.
+      life.endSubmission(kind === 'lost' || kind === 'refused');
       life.holdLock(); // the activity may have taken the payment lock before it failed: released at the end
       attempt++;
       if (kind === 'lost') {

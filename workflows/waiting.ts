@@ -176,7 +176,10 @@ export async function awaitOutcome(life: Lifecycle, input: WaitInput): Promise<v
     let at = strategy.checkAt(n, w);
     if (life.state.unrecognized) at = Math.min(at, Date.now() + UNRECOGNIZED_RECHECK_MS);
     life.setNextCheck(at);
-    const woke = await untilFinal(life, () => sleep(Math.max(0, at - Date.now()), { summary: strategy.timerSummary(n, at, w) }));
+    const summary = life.state.unrecognized
+      ? `${life.providerName} answered a value nobody documented: check ${n} of ${strategy.what} at ${utc(at)}, sooner than usual`
+      : strategy.timerSummary(n, at, w);
+    const woke = await untilFinal(life, () => sleep(Math.max(0, at - Date.now()), { summary }));
     if (!woke) return; // settled by an operator
     life.countCheck();
     const s = life.state;
