@@ -24,8 +24,11 @@ export const MAX_UNSENT_RETRIES = 19;
  * worker may have died mid-call, gets this).
  */
 export const IN_FLIGHT_SETTLE_MS = 30_000;
-/** Waiting for the payment lock: 1 s doubling to 1 min, jittered. */
-const TURN_WAIT = { firstMs: 1_000, maxMs: 60_000 } as const;
+/**
+ * Waiting for the payment lock: 1 s doubling to 30 min, jittered. A synchronous holder is done in
+ * a second; a holder that waits (a Link Money hold of days) costs its waiter about 2 tries an hour.
+ */
+const TURN_WAIT = { firstMs: 1_000, maxMs: 30 * 60_000 } as const;
 
 export interface Answer {
   outcome: RefundOutcome;
@@ -106,7 +109,7 @@ export async function submitUntilAnswered(life: Lifecycle, input: { refundId: st
       life.endSubmission(false);
       life.waitForTurn(res.holder);
       turnWaits++;
-      const wait = jittered(Math.min(TURN_WAIT.firstMs * 2 ** Math.min(turnWaits - 1, 10), TURN_WAIT.maxMs));
+      const wait = jittered(Math.min(TURN_WAIT.firstMs * 2 ** Math.min(turnWaits - 1, 20), TURN_WAIT.maxMs));
       await untilFinal(life, () => sleep(wait, { summary: `wait for ${res.holder} (same payment) to finish` })); // a cancel ends the wait
       continue;
     }

@@ -1,7 +1,7 @@
 /**
  * The payment lock (one refund of a payment in flight at a time), as the workflow sees it:
  *  - `busy`: nothing was sent; the refund stays pending (submitting), shows whom it waits for, and
- *    tries again after a growing jittered wait (1 s doubling, capped at 60 s, x [1, 2)); a cancel
+ *    tries again after a growing jittered wait (1 s doubling, capped at 30 min, x [1, 2)); a cancel
  *    ends the wait;
  *  - `refused` (the amount rule at its turn): rejected "refused before submission", lock released;
  *  - a refund finished with the lock still held (an operator's decision, a final answer whose
@@ -48,7 +48,7 @@ const TOL = 5_000;
 const HOLDER = 'refund-order-1001-refund-1';
 const busy: SubmitRefundResult = { kind: 'busy', holder: HOLDER };
 const approved: RefundOutcome = { kind: 'final', status: 'approved', providerStatus: 'APPROVED', code: '00', message: 'Approved' };
-const turnWait = (n: number) => Math.min(1_000 * 2 ** (n - 1), 60_000);
+const turnWait = (n: number) => Math.min(1_000 * 2 ** (n - 1), 30 * 60_000);
 const WAIT_SUMMARY = `wait for ${HOLDER} (same payment) to finish`;
 
 /** Cancel a refund waiting for its turn; a send that starts between our look and the cancel refuses it (then the next wait is taken). */
@@ -96,14 +96,14 @@ describe('refund: the payment lock', { timeout: 180_000 }, () => {
     });
   });
 
-  it('busy x9: the wait doubles from 1 s and is capped at 60 s (before jitter)', async () => {
+  it('busy x13: the wait doubles from 1 s and is capped at 30 min (before jitter)', async () => {
     const log = new CallLog(env);
-    const h = await newRefundWorkerCached(env, recordFakes(log, { submitRefund: script([...Array<SubmitRefundResult>(9).fill(busy), answered(approved)]) }));
+    const h = await newRefundWorkerCached(env, recordFakes(log, { submitRefund: script([...Array<SubmitRefundResult>(13).fill(busy), answered(approved)]) }));
     const state = await withSettledRefund(h, requestFor('reservepay'), (handle) => finishRefund(env, handle, { stepMs: 10 * MINUTE }));
     const submits = callsOf(log, 'submitRefund');
-    expect(submits).toHaveLength(10);
+    expect(submits).toHaveLength(14);
     const gaps = submits.slice(1).map((c, i) => c.atMs - submits[i]!.atMs);
-    expect(gaps.map((_, i) => turnWait(i + 1) / 1000)).toEqual([1, 2, 4, 8, 16, 32, 60, 60, 60]);
+    expect(gaps.map((_, i) => turnWait(i + 1) / 1000)).toEqual([1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 1800, 1800]);
     gaps.forEach((gap, i) => {
       expect(gap, `wait ${i + 1}`).toBeGreaterThanOrEqual(turnWait(i + 1));
       expect(gap, `wait ${i + 1}`).toBeLessThan(2 * turnWait(i + 1) + TOL);
