@@ -116,7 +116,13 @@ export function temporalPaymentLocks(getClient: () => Client = () => Context.cur
       for (let round = 0; round < 5; round++) {
         const current = await describe(client, id);
         const memo = current?.memo as PaymentLockMemo | undefined;
-        if (current && memo?.holder === req.refundId && current.status.name === 'RUNNING') return { kind: 'held', account: memo.account };
+        if (current && memo?.holder === req.refundId) {
+          if (current.status.name === 'RUNNING') return { kind: 'held', account: memo.account };
+          // Ours, released by an attempt whose answer then got lost (its worker died after the
+          // release): nobody took it over (we are not final), so take it again as it was.
+          if (await start(client, req.scope, id, memo)) return { kind: 'held', account: memo.account };
+          continue;
+        }
         let account: PaymentAccount = { succeededMinor: 0 };
         if (current && memo?.holder) {
           const prev = await holderView(client, memo.holder);

@@ -118,4 +118,16 @@ describe('payment lock', () => {
     const winner = ids[results.findIndex((r) => r.kind === 'held')];
     expect(results.filter((r) => r.kind === 'busy').every((r) => r.kind === 'busy' && r.holder === winner)).toBe(true);
   });
+
+  it('released by an attempt whose answer was lost: the holder takes it again, nobody else can', async () => {
+    const pay = `pay-${randomUUID().slice(0, 6)}`;
+    const a = await holder('pending');
+    await locks.acquire(req(a, pay, 5_000));
+    await locks.release(req(a, pay), 'final: approved'); // ...and then the worker died before the answer was recorded
+    const b = await holder('pending');
+    expect(await locks.acquire(req(b, pay))).toEqual({ kind: 'busy', holder: a });
+    expect(await locks.acquire(req(a, pay))).toEqual({ kind: 'held', account: { succeededMinor: 0, originalAmount: 5_000 } });
+    expect((await client.workflow.getHandle(paymentLockIdFor(scope, 'reservepay', pay)).describe()).status.name).toBe('RUNNING');
+    expect(await locks.acquire(req(b, pay))).toEqual({ kind: 'busy', holder: a });
+  });
 });
