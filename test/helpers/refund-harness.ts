@@ -126,14 +126,14 @@ export type Step<T> = T | Error | (() => T | Promise<T>);
  * A fake activity answering with `steps` in order; once they are used up it repeats `rest` (or,
  * without one, fails non-retryably, naming the call, so an unplanned call cannot pass unseen).
  */
-export function script<T>(steps: Step<T>[], rest?: Step<T>): () => Promise<T> {
+export function script<T>(steps: NoInfer<Step<T>>[], rest?: NoInfer<Step<T>>): () => Promise<T> {
   let i = 0;
   return async () => {
     const step = i < steps.length ? steps[i] : rest;
     i++;
     if (step === undefined) throw ApplicationFailure.create({ type: 'ScriptEnded', message: `scripted fake called ${i} times, ${steps.length} scripted`, nonRetryable: true });
     if (step instanceof Error) throw step;
-    return typeof step === 'function' ? (step as () => T | Promise<T>)() : step;
+    return typeof step === 'function' ? (step as () => T | Promise<T>)() : (step as T);
   };
 }
 
@@ -301,4 +301,13 @@ export async function newRefundWorkerCached(
     ...extra,
   });
   return { env, taskQueue, worker };
+}
+
+/** Wait (real time) until the workflow's history satisfies `predicate`. */
+export async function waitForEvents(handle: NewRefundHandle, predicate: (events: NonNullable<Awaited<ReturnType<NewRefundHandle['fetchHistory']>>['events']>) => boolean, what: string, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!predicate((await handle.fetchHistory()).events ?? [])) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what} in the history`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
 }

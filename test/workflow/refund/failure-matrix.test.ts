@@ -52,6 +52,9 @@ const SUBMIT_MATRIX: [type: string, nonRetryable: boolean, then: SubmitOutcome][
   ['ProviderDeclined', false, 'failed'],
   ['ProviderInvalidRequest', true, 'failed'],
   ['ProviderNotFound', true, 'failed'],
+  // Anything else may have reached the provider: settled like a lost answer.
+  ['ServiceError', false, 'looked up'],
+  ['TimeoutFailure', true, 'looked up'],
 ];
 
 describe('failure matrix: submitRefund', { timeout: 180_000 }, () => {
@@ -94,14 +97,11 @@ describe('failure matrix: submitRefund', { timeout: 180_000 }, () => {
     });
   });
 
-  // BUG (workflows/failures.ts classifySubmissionFailure: every type it does not know is 'refused'):
-  // a submission activity that fails with an unexpected type, e.g. after the provider answered
-  // (activities/refunds.ts submitRefund releases the payment lock after the provider's answer: a
-  // Temporal service error there) or from a bug (a TypeError), is recorded as final `failed`,
-  // "request not sent", though the request may have reached the provider and the money moved.
-  // Only the documented refusals (ProviderDeclined / InvalidRequest / NotFound) prove nothing was
-  // refunded; anything else should be settled like a lost answer: look it up first.
-  it.fails('an unexpected failure type (a bug, a service error after the provider answered) is settled like a lost answer, not as failed', async () => {
+  // Found by this suite, fixed in ecd9126: every type classifySubmissionFailure did not know was
+  // 'refused' (final `failed`, "request not sent"), though such a failure, e.g. after the provider
+  // answered (submitRefund releases the payment lock after the answer: a service error there) or a
+  // bug, may have reached the provider. Only the documented refusals prove nothing was refunded.
+  it('an unexpected failure type (a bug, a service error after the provider answered) is settled like a lost answer, not as failed', async () => {
     const log = new CallLog(env);
     const h = await newRefundWorkerCached(env, recordFakes(log, {
       submitRefund: script([new TypeError("Cannot read properties of undefined (reading 'memo')"), answered(approved)]),
@@ -111,6 +111,10 @@ describe('failure matrix: submitRefund', { timeout: 180_000 }, () => {
       const s = await finishRefund(env, handle, { stepMs: HOUR });
       expect(s.status).toBe('approved');
       expect(log.names()).toEqual(['submitRefund', 'lookUpRefund']);
+      expect(s.lostAnswers).toBe(1);
+      expect(s.transitions.at(-1)!.cause).toBe('OpenPayd answered after a lost answer: APPROVED 00 "Approved"');
+      // No settleAfterMs with an unexpected failure: the 30 s of a dead worker.
+      expect(callsOf(log, 'lookUpRefund')[0]!.atMs - callsOf(log, 'submitRefund')[0]!.atMs).toBeGreaterThanOrEqual(30_000);
     });
   });
 });

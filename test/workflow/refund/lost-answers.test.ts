@@ -78,7 +78,7 @@ describe('refund: lost answers', { timeout: 180_000 }, () => {
     expect(lookUp!.atMs - submit!.atMs).toBeGreaterThanOrEqual(60_000);
     expect(lookUp!.atMs - submit!.atMs).toBeLessThan(60_000 + TOL);
     // The look-up asks for our refund since our first attempt; the amount sent is not known yet.
-    expect(lookUp!.input).toEqual({ refundId: s.refundId, request, lockScope: h.taskQueue, submittedAfter: t0 } satisfies LookUpRefundInput);
+    expect(lookUp!.input).toEqual({ refundId: s.refundId, request, lockScope: h.taskQueue, submittedAfter: t0! } satisfies LookUpRefundInput);
     expect(r.summaries).toEqual([
       'submit the refund to OpenPayd',
       'let the lost request land at OpenPayd before looking it up',

@@ -10,7 +10,9 @@ import type { RefundOutcome } from '../../../domain/outcome.js';
 import { resolveRefundUpdate } from '../../../workflows/messages.js';
 import { MAX_UNSENT_RETRIES } from '../../../workflows/submission.js';
 import { answered, callsOf, failure, finishRefund, newRefundWorkerCached, recordFakes, requestFor, script, steps, summaries, waitForRefund, withSettledRefund, expectClockFree } from '../../helpers/refund-harness.js';
-import { CallLog, createTimeSkippingEnv, HOUR } from '../../helpers/time-skipping.js';
+import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { cancelRefundUpdate } from '../../../workflows/messages.js';
+import { CallLog, createTimeSkippingEnv, HOUR, waitFor } from '../../helpers/time-skipping.js';
 
 let env: TestWorkflowEnvironment;
 beforeAll(async () => {
@@ -44,8 +46,8 @@ describe('refund: not sent', { timeout: 180_000 }, () => {
     expect(s.transitions[1]!.cause).toBe('OpenPayd answered: APPROVED 00 "Approved"');
     expect(s.lostAnswers).toBeUndefined();
     expect(s.unsentRetries).toBe(1);
-    // Every submission activity that ended counts as an attempt, the refused one included (see the report).
-    expect(s.submitAttempts).toBe(2);
+    // Only a submission that may have reached the provider counts.
+    expect(s.submitAttempts).toBe(1);
     expect(log.names()).toEqual(['submitRefund', 'submitRefund']);
     expect(r.summaries).toEqual(['submit the refund to OpenPayd', 'OpenPayd was not reached (ProviderTransient): send again', 'submit the refund to OpenPayd (attempt 2)']);
   });
@@ -88,6 +90,7 @@ describe('refund: not sent', { timeout: 180_000 }, () => {
       expect(steps(s)).toEqual([['pending', 'submitting'], ['needs_attention', null]]);
       expect(s.attention).toBe('could not reach OpenPayd after 20 tries (ProviderTransient: connect ECONNREFUSED 10.0.0.1:443): nothing was sent; resolve or check the connection');
       expect(s.unsentRetries).toBe(20);
+      expect(s.submitAttempts).toBe(0);
       expect(s.lostAnswers).toBeUndefined();
       expect(s.provider).toEqual({});
       expect(s.lock).toBe('held');
@@ -99,6 +102,40 @@ describe('refund: not sent', { timeout: 180_000 }, () => {
       const state = await finishRefund(env, handle);
       expect(state.status).toBe('failed');
       expect(callsOf(log, 'releasePaymentLock').map((c) => (c.input as { why: string }).why)).toEqual(['final: failed']);
+    });
+  });
+
+  it('nothing was sent: a cancel while it waits to send again succeeds; the payment lock the activity may have taken is handed on', async () => {
+    const log = new CallLog(env);
+    const h = await newRefundWorkerCached(env, recordFakes(log, {
+      submitRefund: async () => {
+        throw refused();
+      },
+      releasePaymentLock: async () => undefined,
+    }));
+    await withSettledRefund(h, requestFor('reservepay'), async (handle) => {
+      await waitForRefund(handle, (s) => s.unsentRetries === 1);
+      // The backoff is 2-4 s (real time, the clock is not skipped): a send that starts before the
+      // cancel lands refuses it ("was submitted"), then the next backoff is taken.
+      let updated;
+      for (let i = 0; ; i++) {
+        const n = callsOf(log, 'submitRefund').length;
+        try {
+          updated = await handle.executeUpdate(cancelRefundUpdate, { args: [{ operator: 'ops@example.com', note: 'provider unreachable, refunded by hand' }] });
+          break;
+        } catch (err) {
+          if (i >= 2 || !(err instanceof WorkflowUpdateFailedError) || !/was submitted/.test(err.cause?.message ?? '')) throw err;
+          await waitFor(() => callsOf(log, 'submitRefund').length > n, 'the next refused send');
+        }
+      }
+      expect(updated.status).toBe('canceled');
+      const sent = callsOf(log, 'submitRefund').length;
+      const state = await finishRefund(env, handle, { stepMs: HOUR });
+      expect(callsOf(log, 'submitRefund')).toHaveLength(sent);
+      expect(steps(state)).toEqual([['pending', 'submitting'], ['canceled', null]]);
+      expect(state.transitions[1]!.cause).toBe('operator ops@example.com cancel: provider unreachable, refunded by hand');
+      expect(state.submitAttempts).toBe(0);
+      expect(callsOf(log, 'releasePaymentLock').map((c) => (c.input as { why: string }).why)).toEqual(['final: canceled']);
     });
   });
 
@@ -121,6 +158,7 @@ describe('refund: not sent', { timeout: 180_000 }, () => {
       expect(s.provider).toEqual({ message: 'HTTP 401: invalid client credentials' });
       expect(s.unsentRetries).toBeUndefined();
       expect(s.lostAnswers).toBeUndefined();
+      expect(s.submitAttempts).toBe(0); // nothing was refunded
       expect(await summaries(handle)).toEqual(['submit the refund to Link Money']);
     });
   });

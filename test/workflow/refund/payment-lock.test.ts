@@ -13,7 +13,7 @@ import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { SubmitRefundResult } from '../../../activities/refunds.js';
 import type { RefundOutcome } from '../../../domain/outcome.js';
-import { approveRefundUpdate, cancelRefundUpdate, resolveRefundUpdate } from '../../../workflows/messages.js';
+import { approveRefundUpdate, cancelRefundUpdate, lockProbeSignal, resolveRefundUpdate } from '../../../workflows/messages.js';
 import { WAITING } from '../../../workflows/waiting.js';
 import {
   answered,
@@ -28,6 +28,7 @@ import {
   steps,
   summaries,
   timerCounts,
+  waitForEvents,
   waitForRefund,
   withSettledRefund,
   type NewRefundHandle,
@@ -145,6 +146,21 @@ describe('refund: the payment lock', { timeout: 180_000 }, () => {
       const state = await finishRefund(env, handle);
       expect(state.status).toBe('canceled');
       expect(state.lock).toBeUndefined();
+    });
+  });
+
+  it("the payment lock's daily probe (a signal to its holder) is taken and changes nothing", async () => {
+    const h = await newRefundWorkerCached(env, {
+      submitRefund: async () => answered({ kind: 'pending', reason: 'provider_processing' }),
+      checkRefund: async () => checked({ kind: 'pending', reason: 'provider_processing' }),
+    });
+    await withSettledRefund(h, requestFor('openpayd'), async (handle) => {
+      const before = await waitForRefund(handle, (s) => s.nextCheckAt !== undefined);
+      await handle.signal(lockProbeSignal);
+      await waitForEvents(handle, (events) => events.some((e) => e.workflowExecutionSignaledEventAttributes?.signalName === 'paymentLockProbe') && !!events.at(-1)?.workflowTaskCompletedEventAttributes, 'the probe handled');
+      const after = await waitForRefund(handle, () => true);
+      expect(after).toEqual(before);
+      expect((await handle.describe()).status.name).toBe('RUNNING');
     });
   });
 

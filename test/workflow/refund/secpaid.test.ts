@@ -25,6 +25,7 @@ import {
   summaries,
   timerCounts,
   utcAround,
+  waitForEvents,
   waitForRefund,
   withSettledRefund,
   expectClockFree,
@@ -145,6 +146,7 @@ describe('SecPaid: the admin review', { timeout: 180_000 }, () => {
   it("approveRefund while a check is in flight: the check is abandoned, its late answer changes nothing", async () => {
     const log = new CallLog(env);
     const held = gate();
+    const delivering = gate();
     let n = 0;
     const h = await newRefundWorkerCached(env, recordFakes(log, {
       submitRefund: async () => answered(submitted, SENT, false),
@@ -153,21 +155,41 @@ describe('SecPaid: the admin review', { timeout: 180_000 }, () => {
         await held.promise;
         return checked({ kind: 'final', status: 'rejected', providerStatus: 'Failed' }, false);
       },
+      // The callback of "approved" keeps the workflow open until the abandoned check has ended: the
+      // test server keeps retrying an activity its closed workflow left behind, each retry holding its
+      // clock for the activity's minute, for a day.
+      deliverCallback: async () => {
+        await delivering.promise;
+        return { httpStatus: 204, deliveredAt: '2026-12-01T10:00:00.000Z', attempt: 1 };
+      },
     }));
-    await withSettledRefund(h, requestFor('secpaid'), async (handle) => {
-      await waitForRefund(handle, (s) => s.nextCheckAt !== undefined);
-      await env.sleep(3 * MINUTE);
-      await waitForRefund(handle, (s) => s.checks === 1);
-      void env.sleep(5 * MINUTE); // check 2 starts and hangs on the gate
-      await waitFor(() => callsOf(log, 'checkRefund').length === 2, 'check 2 in flight');
-      const updated = await handle.executeUpdate(approveRefundUpdate, { args: [{}] });
-      expect(updated.status).toBe('approved');
-      held.open();
+    await withSettledRefund(h, requestFor('secpaid', { callbackUrl: 'https://merchant.example/refunds' }), async (handle) => {
+      try {
+        await waitForRefund(handle, (s) => s.nextCheckAt !== undefined);
+        await env.sleep(3 * MINUTE);
+        await waitForRefund(handle, (s) => s.checks === 1);
+        void env.sleep(5 * MINUTE); // check 2 starts and hangs on the gate (its run holds the clock)
+        await waitFor(() => callsOf(log, 'checkRefund').length === 2, 'check 2 in flight');
+        const updated = await handle.executeUpdate(approveRefundUpdate, { args: [{}] });
+        expect(updated.status).toBe('approved');
+        held.open();
+        await waitFor(() => log.calls.length === 4, 'the late answer and the callback');
+        // Submission, check 1, and the late check 2: recorded while the workflow is still open.
+        await waitForEvents(handle, (events) => events.filter((e) => e.activityTaskCompletedEventAttributes).length === 3, 'the late check completed');
+        const s = await waitForRefund(handle, () => true);
+        expect(s.status).toBe('approved');
+        expect(s.lastAnswer?.meaning).toBe('pending (awaiting_admin_review)');
+      } finally {
+        held.open();
+        delivering.open();
+      }
       const state = await finishRefund(env, handle);
       expect(state.status).toBe('approved');
       expect(state.transitions.at(-1)!.cause).toBe('operator approve: SecPaid review approved');
       expect(state.lastAnswer?.meaning).toBe('pending (awaiting_admin_review)');
+      expect(state.provider).toEqual({ message: 'Refund request submitted successfully' });
       expect(state.resolvedBy).toBeUndefined();
+      expect(state.checks).toBe(2);
       const events = (await handle.fetchHistory()).events ?? [];
       expect(events.filter((e) => e.activityTaskCancelRequestedEventAttributes)).toHaveLength(1);
     });

@@ -22,6 +22,8 @@ import {
   requestFor,
   script,
   steps,
+  summaries,
+  utcAround,
   waitForRefund,
   withSettledRefund,
   expectClockFree,
@@ -89,6 +91,11 @@ describe('refund: undocumented answers', { timeout: 180_000 }, () => {
       expect(state.unrecognized).toBeUndefined();
       expect(state.lastAnswer).toEqual({ at: state.since, meaning: 'authorized', refundId: 'rf_9', status: 'AUTHORIZED' });
       expect(state.checks).toBe(4);
+      // Each early check says why it comes sooner than the next business day.
+      const sums = await summaries(handle);
+      expect(sums.filter((x) => x.includes('sooner than usual'))).toEqual(
+        all.map((c, i) => expect.stringMatching(new RegExp(`^Link Money answered a value nobody documented: check ${i + 1} of the Link Money refund's status at ${utcAround(c.atMs)}, sooner than usual$`))),
+      );
     });
   });
 
