@@ -20,7 +20,7 @@ import { WORKFLOWS_PATH } from '../../worker/worker.js';
 import type { Provider } from '../../domain/providers.js';
 import type { RefundState } from '../../domain/state.js';
 import { utc as utcOf } from '../../workflows/time.js';
-import { finish, waitForState, type CallLog, type RecordedCall } from './time-skipping.js';
+import { waitForState, type CallLog, type RecordedCall } from './time-skipping.js';
 
 export type FakeRefundActivities = Partial<RefundActivities> & Pick<FakeActivities, 'deliverCallback'>;
 
@@ -152,9 +152,23 @@ export function steps(s: RefundState): [string, string | null][] {
   return s.transitions.map((t) => [t.status, t.pendingReason ?? null]);
 }
 
-/** `finish` for a refund of the `refund` workflow. */
-export function finishRefund(env: TestWorkflowEnvironment, handle: NewRefundHandle, opts: { stepMs?: number; maxMs?: number } = {}): Promise<RefundState> {
-  return finish(env, handle as never, opts);
+/**
+ * Let the refund run to its end, like `finish`, but after a short look (work that needs no timer
+ * ends within it) it skips time at once: `finish` first waits up to a second of real time, a cost
+ * every refund that needs a timer pays.
+ */
+export async function finishRefund(env: TestWorkflowEnvironment, handle: NewRefundHandle, opts: { stepMs?: number; maxMs?: number } = {}): Promise<RefundState> {
+  const stepMs = opts.stepMs ?? 6 * 3_600_000;
+  const maxMs = opts.maxMs ?? 60 * 86_400_000;
+  for (let i = 0; i < 6; i++) {
+    if ((await handle.describe()).status.name !== 'RUNNING') return handle.result();
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  for (let skipped = 0; skipped <= maxMs; skipped += stepMs) {
+    if ((await handle.describe()).status.name !== 'RUNNING') return handle.result();
+    await env.sleep(stepMs);
+  }
+  throw new Error(`refund still running after ${maxMs} ms of skipped time: ${JSON.stringify(await handle.query('getRefund'))}`);
 }
 
 /** The Markdown current details, through the built-in metadata query. */
@@ -204,7 +218,10 @@ export function waitForRefund(handle: NewRefundHandle, predicate: (s: RefundStat
  * no activity and no workflow task of it is in flight. The time-skipping test server leaks a lock
  * on its clock when a workflow is terminated with an activity or workflow task in flight: every
  * later `env.sleep` of the file then runs in real time (seen: an update accepted just before the
- * end, the release activity it starts still running).
+ * end, the release activity it starts still running). A kindred trap this cannot cover: an activity
+ * a workflow abandoned (cancel requested, not awaited) that is still running when the workflow
+ * completes is retried by the test server for its whole schedule-to-close, each attempt holding the
+ * clock for its start-to-close: keep such a workflow open until the activity has ended.
  */
 export async function withSettledRefund<T>(h: RefundHarness, input: RefundRequestInput, fn: (handle: NewRefundHandle) => Promise<T>): Promise<T> {
   return h.worker.runUntil(async () => {
@@ -234,7 +251,7 @@ export async function withSettledRefund<T>(h: RefundHarness, input: RefundReques
  */
 export async function expectClockFree(env: TestWorkflowEnvironment): Promise<void> {
   const before = await env.currentTimeMs();
-  await Promise.race([env.sleep(60_000), new Promise((r) => setTimeout(r, 1_000))]);
+  await Promise.race([env.sleep(60_000), new Promise((r) => setTimeout(r, 3_000))]);
   const skipped = (await env.currentTimeMs()) - before;
   if (skipped < 60_000) throw new Error(`the test server's clock no longer skips (a minute's sleep moved it ${skipped} ms): a workflow was left with work in flight`);
 }
