@@ -31,8 +31,8 @@ export function cleanEnv(): NodeJS.ProcessEnv {
   );
 }
 
-function tsxChild(script: string, env: NodeJS.ProcessEnv): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', join(PROJECT_ROOT, script)], { cwd: PROJECT_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+function tsxChild(script: string, env: NodeJS.ProcessEnv, nodeArgs: string[] = []): ChildProcess {
+  return spawn(process.execPath, [...nodeArgs, '--import', 'tsx', join(PROJECT_ROOT, script)], { cwd: PROJECT_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
 async function exited(child: ChildProcess, signal: NodeJS.Signals, graceMs = 10_000): Promise<void> {
@@ -98,14 +98,27 @@ export interface WorkerProcess {
   stop(): Promise<void>;
 }
 
-/** `tsx worker/main.ts` as its own process. */
-export function startWorkerProcess(env: NodeJS.ProcessEnv, readyTimeoutMs = 180_000): WorkerProcess {
-  const child = tsxChild('worker/main.ts', env);
+export interface WorkerProcessOptions {
+  /** Node/V8 flags before `--import tsx` (for example `--max-semi-space-size=4`). */
+  nodeArgs?: string[];
+  /** Entry point (default worker/main.ts; bench/trivial/worker.ts for the baseline). */
+  script?: string;
+  readyTimeoutMs?: number;
+  /** Called with each stdout chunk (progress lines, bundle messages). */
+  onStdout?: (text: string) => void;
+}
+
+/** `tsx worker/main.ts` (or another worker entry) as its own process. */
+export function startWorkerProcess(env: NodeJS.ProcessEnv, readyTimeoutMsOrOpts: number | WorkerProcessOptions = 180_000): WorkerProcess {
+  const opts: WorkerProcessOptions = typeof readyTimeoutMsOrOpts === 'number' ? { readyTimeoutMs: readyTimeoutMsOrOpts } : readyTimeoutMsOrOpts;
+  const readyTimeoutMs = opts.readyTimeoutMs ?? 180_000;
+  const child = tsxChild(opts.script ?? 'worker/main.ts', env, opts.nodeArgs);
   let err = '';
   child.stderr!.on('data', (d) => (err = (err + String(d)).slice(-4000)));
   const ready = new Promise<void>((resolve, reject) => {
     const t = setTimeout(() => reject(new Error(`worker not ready after ${readyTimeoutMs} ms\n${err}`)), readyTimeoutMs);
     child.stdout!.on('data', (d) => {
+      opts.onStdout?.(String(d));
       if (String(d).includes('worker: polling')) {
         clearTimeout(t);
         resolve();
@@ -163,12 +176,17 @@ export function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise
   return Promise.race([p, timeout]).finally(() => clearTimeout(t));
 }
 
-/** Run `fn` over `items` with at most `concurrency` in flight. */
-export async function pool<T>(items: T[], concurrency: number, fn: (item: T, index: number) => Promise<void>): Promise<void> {
+/** Run `fn` over `items` with at most `concurrency` in flight (and, with `perSecond`, no faster than that). */
+export async function pool<T>(items: T[], concurrency: number, fn: (item: T, index: number) => Promise<void>, perSecond = 0): Promise<void> {
   let next = 0;
+  const t0 = Date.now();
   const runners = Array.from({ length: Math.min(concurrency, items.length) }, async () => {
     while (next < items.length) {
       const i = next++;
+      if (perSecond > 0) {
+        const due = t0 + (i * 1000) / perSecond;
+        if (due > Date.now()) await sleep(due - Date.now());
+      }
       await fn(items[i]!, i);
     }
   });
@@ -216,3 +234,87 @@ export function procSample(pid: number): { ticks: number; rssKb: number } | unde
 
 /** The worker is `node --import tsx worker/main.ts`: its own pid is the process to sample. */
 export const CLOCK_TICKS = 100;
+
+/** RSS and CPU of one process, sampled from /proc every `intervalMs` until stopped. */
+export class ProcSampler {
+  private samples: { t: number; ticks: number; rssKb: number }[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  constructor(
+    readonly pid: number,
+    readonly intervalMs = 1_000,
+  ) {}
+  start(): this {
+    const take = () => {
+      const s = procSample(this.pid);
+      if (s) this.samples.push({ t: Date.now(), ...s });
+    };
+    take();
+    this.timer = setInterval(take, this.intervalMs);
+    return this;
+  }
+  stop(): ProcStats {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    const s = procSample(this.pid);
+    if (s) this.samples.push({ t: Date.now(), ...s });
+    return procStats(this.samples);
+  }
+  /** The last sample's RSS in MiB (NaN before any). */
+  lastRssMiB(): number {
+    const last = this.samples.at(-1);
+    return last ? last.rssKb / 1024 : NaN;
+  }
+}
+
+export interface ProcStats {
+  samples: number;
+  seconds: number;
+  /** Share of one core, percent. */
+  cpuPct: number;
+  rssAvgMiB: number;
+  rssMaxMiB: number;
+  rssLastMiB: number;
+}
+
+export function procStats(samples: { t: number; ticks: number; rssKb: number }[]): ProcStats {
+  if (samples.length === 0) return { samples: 0, seconds: 0, cpuPct: NaN, rssAvgMiB: NaN, rssMaxMiB: NaN, rssLastMiB: NaN };
+  const first = samples[0]!;
+  const last = samples.at(-1)!;
+  const seconds = (last.t - first.t) / 1000;
+  return {
+    samples: samples.length,
+    seconds,
+    cpuPct: seconds > 0 ? ((last.ticks - first.ticks) / CLOCK_TICKS / seconds) * 100 : NaN,
+    rssAvgMiB: samples.reduce((a, s) => a + s.rssKb, 0) / samples.length / 1024,
+    rssMaxMiB: Math.max(...samples.map((s) => s.rssKb)) / 1024,
+    rssLastMiB: last.rssKb / 1024,
+  };
+}
+
+/** One gauge/counter from a Prometheus text endpoint (summed over label sets); undefined if absent. */
+export async function scrapeMetric(url: string, name: string): Promise<number | undefined> {
+  return (await scrapeMetrics(url)).get(name);
+}
+
+/**
+ * Every metric of a Prometheus text endpoint, summed over label sets; with `labels`, only the
+ * series whose label text matches it (for example /activity_type="submitRefund"/).
+ */
+export async function scrapeMetrics(url: string, labels?: RegExp): Promise<Map<string, number>> {
+  const text = await fetch(url, { signal: AbortSignal.timeout(5_000) }).then((r) => r.text());
+  const out = new Map<string, number>();
+  for (const line of text.split('\n')) {
+    if (line.startsWith('#')) continue;
+    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{[^}]*\})?\s+(\S+)/.exec(line);
+    if (m && (!labels || labels.test(m[2] ?? ''))) out.set(m[1]!, (out.get(m[1]!) ?? 0) + Number(m[3]));
+  }
+  return out;
+}
+
+/** A progress line with count, rate and ETA. */
+export function progressLine(what: string, done: number, total: number, startedAt: number): string {
+  const s = (Date.now() - startedAt) / 1000;
+  const r = s > 0 ? done / s : 0;
+  const eta = r > 0 ? (total - done) / r : NaN;
+  return `${what} ${done}/${total} (${r.toFixed(1)}/s, ${s.toFixed(0)} s${Number.isFinite(eta) && done < total ? `, ETA ${eta.toFixed(0)} s` : ''})`;
+}

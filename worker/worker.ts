@@ -18,6 +18,18 @@ import type { WorkerTuning } from '../domain/config.js';
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 
+/**
+ * Sticky cache size when WORKER_MAX_CACHED_WORKFLOWS is unset. The SDK's own default is sized
+ * from the V8 heap limit (about 2,300 workflows on this 24 GiB machine), and every cached refund
+ * holds about 1 MiB of the workflow thread's heap (its own copy of the workflow modules,
+ * zod included), so a worker with thousands of refunds waiting grew to gigabytes. A waiting
+ * refund needs no cache entry: when its timer fires or an operator acts, the worker replays its
+ * short history (milliseconds; BENCHMARKS.md section 5). The cache only has to hold the refunds
+ * in flight: at the default 40 concurrent workflow tasks and 50 refunds in flight in the bench,
+ * 100 keeps them all (no eviction in the throughput run) and bounds the cache to ~100 MiB.
+ */
+export const DEFAULT_MAX_CACHED_WORKFLOWS = 100;
+
 export async function connectWorker(temporal: TemporalConfig): Promise<NativeConnection> {
   return NativeConnection.connect(connectionOptions(temporal));
 }
@@ -48,6 +60,7 @@ export async function createRefundWorker(opts: RefundWorkerOptions): Promise<{ w
     activities,
     ...(opts.dataConverter ? { dataConverter: opts.dataConverter } : {}),
     ...opts.tuning,
+    maxCachedWorkflows: opts.tuning?.maxCachedWorkflows ?? DEFAULT_MAX_CACHED_WORKFLOWS,
     ...opts.extra,
   });
   return { worker, close: () => dispatcher.close() };

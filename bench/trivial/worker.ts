@@ -5,6 +5,7 @@
 import { fileURLToPath } from 'node:url';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { loadTemporalConfig, loadWorkerTuning } from '../../worker/config.js';
+import { DEFAULT_MAX_CACHED_WORKFLOWS } from '../../worker/worker.js';
 
 async function main(): Promise<void> {
   const temporal = loadTemporalConfig();
@@ -17,6 +18,8 @@ async function main(): Promise<void> {
     workflowsPath: fileURLToPath(new URL('./workflows.ts', import.meta.url)),
     activities: { noop: async () => undefined },
     ...loadWorkerTuning(),
+    // the refund worker's default when WORKER_MAX_CACHED_WORKFLOWS is unset: same settings
+    maxCachedWorkflows: loadWorkerTuning().maxCachedWorkflows ?? DEFAULT_MAX_CACHED_WORKFLOWS,
   });
   const run = worker.run();
   console.log(`worker: polling task queue "${temporal.taskQueue}" (trivial baseline)`);
