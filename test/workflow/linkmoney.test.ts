@@ -11,7 +11,7 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addBusinessDays, isBusinessDay } from '../../domain/calendar.js';
-import type { RefundRequestInput } from '../../domain/refund.js';
+import { parseRefundRequest, RefundRequestError, type RefundRequestInput } from '../../domain/refund.js';
 import type { LinkMoneyRefundView } from '../../activities/types.js';
 import { resolveRefundUpdate } from '../../workflows/messages.js';
 import {
@@ -379,13 +379,16 @@ describe('Link Money: answers and outcomes', () => {
     });
   });
 
-  it('amount "full" without originalAmount: failed before any call (Link Money needs an amount)', async () => {
-    const log = new CallLog(env);
-    const h = await newWorker(env, log.record({}));
-    const state = await withRefund(h, request({}, { amount: 'full' }), (handle) => finish(env, handle));
-    expect(steps(state)).toEqual([['pending', 'submitting'], ['failed', null]]);
-    expect(state.transitions[1]?.cause).toBe('Link Money needs an amount: give the amount, or originalAmount with amount "full"');
-    expect(state.submitAttempts).toBe(0);
-    expect(log.calls).toHaveLength(0);
+  it('amount "full" without originalAmount never reaches the workflow any more: refused by the request schema (422)', () => {
+    // The v1 workflow failed such a refund inside the workflow; the one amount rule now refuses it before anything starts.
+    let err: unknown;
+    try {
+      parseRefundRequest(request({}, { amount: 'full' }));
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(RefundRequestError);
+    expect((err as RefundRequestError).unprocessable).toBe(true);
+    expect((err as Error).message).toContain('Link Money needs an amount even for a full refund');
   });
 });
