@@ -22,7 +22,8 @@
  * --start-rate 30 (Link Money refunds created per second in section 4; 0 = at once),
  * --wake 1000, --wake-update 1000, --sample-seconds 60, --out FILE. Worker settings are the
  * worker's own defaults unless --activities, --workflow-tasks or --cache is given (then they are
- * set for every worker of the run, the baseline's too). A run with any flag changed writes its
+ * set for every worker of the run, the baseline's too; --node-args "..." adds V8 flags to every
+ * worker; --sections 1,2,3,4,5 runs a part). A run with any flag changed writes its
  * report to --out, or to the OS temp folder: only the default run writes BENCHMARKS.md.
  *
  * Everything runs as separate processes on 127.0.0.1: the Temporal dev server (SQLite file,
@@ -55,10 +56,11 @@ const DEFAULTS = {
   'wake-update': 1000,
   'sample-seconds': 60,
 } as const;
-const KNOWN_FLAGS = new Set([...Object.keys(DEFAULTS), 'activities', 'workflow-tasks', 'cache', 'out', 'sections']);
-for (const a of argv) {
-  const m = /^--([a-z-]+)/.exec(a);
+const KNOWN_FLAGS = new Set([...Object.keys(DEFAULTS), 'activities', 'workflow-tasks', 'cache', 'out', 'sections', 'node-args']);
+for (let i = 0; i < argv.length; i++) {
+  const m = /^--([a-z-]+)/.exec(argv[i]!);
   if (m && !KNOWN_FLAGS.has(m[1]!)) throw new Error(`bench: unknown flag --${m[1]} (known: ${[...KNOWN_FLAGS].join(', ')})`);
+  if (argv[i] === '--node-args') i++; // its value is flags for the workers
 }
 const num = (name: keyof typeof DEFAULTS): number => numFlag(argv, name, DEFAULTS[name]);
 const THROUGHPUT_N = num('throughput');
@@ -78,6 +80,8 @@ const TUNING: Record<string, string> = {
   ...(flag(argv, 'workflow-tasks') ? { WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: String(numFlag(argv, 'workflow-tasks', 0)) } : {}),
   ...(flag(argv, 'cache') ? { WORKER_MAX_CACHED_WORKFLOWS: String(numFlag(argv, 'cache', 0)) } : {}),
 };
+/** V8/Node flags for every worker of the run (for example "--max-semi-space-size=4"). */
+const NODE_ARGS = (flag(argv, 'node-args') ?? '').split(' ').filter(Boolean);
 /** 1 throughput, 2 history events, 3 provider calls (2 and 3 run together), 4 waiting and 5 waking (together). */
 const SECTIONS = new Set((flag(argv, 'sections') ?? '1,2,3,4,5').split(',').map((x) => x.trim()));
 if (SECTIONS.has('5')) SECTIONS.add('4');
@@ -217,7 +221,7 @@ async function main(): Promise<void> {
     if (workers.includes(w)) workers.splice(workers.indexOf(w), 1);
   };
   const startWorker = async (queue: string, opts: { script?: string; sandboxBase?: string } = {}) => {
-    const w = await startBenchWorker(stack, queue, { env: TUNING, ...opts });
+    const w = await startBenchWorker(stack, queue, { env: TUNING, ...(NODE_ARGS.length ? { nodeArgs: NODE_ARGS } : {}), ...opts });
     workers.push(w);
     log(`   worker ${queue} (pid ${w.pid}) ready in ${(w.readyMs / 1000).toFixed(1)} s, RSS peak while starting ${f0(w.startPeakMiB)} MiB; ${w.bundle}`);
     return w;
@@ -514,7 +518,7 @@ async function main(): Promise<void> {
       `- Node ${machine.node}; Temporal CLI: ${machine.temporal.split('\n').join('; ')}`,
       "- Temporal dev server (`temporal server start-dev`) with a SQLite file and `--sqlite-pragma journal_mode=WAL --sqlite-pragma synchronous=OFF` (the SDK's stress recipe: upper-end figures for the dev server), headless, log level error.",
       '- Provider sandbox (`tsx sandbox/main.ts`, no faults; a second one for section 3, so its request log holds only those refunds) and the workers (`tsx worker/main.ts`, which loads the prebuilt workflow bundle; the baseline `bench/trivial/worker.ts`) as separate processes, all on 127.0.0.1.',
-      `- Worker settings: ${Object.keys(TUNING).length ? `${JSON.stringify(TUNING)} for every worker of the run` : `the worker's defaults (no WORKER_MAX_* set: ${DEFAULT_MAX_CACHED_WORKFLOWS} cached workflows, 40 workflow tasks, 100 activities), the same for the baseline's worker`}.`,
+      `- Worker settings: ${Object.keys(TUNING).length ? `${JSON.stringify(TUNING)} for every worker of the run` : `the worker's defaults (no WORKER_MAX_* set: ${DEFAULT_MAX_CACHED_WORKFLOWS} cached workflows, 40 workflow tasks, 100 activities), the same for the baseline's worker`}${NODE_ARGS.length ? `; node flags \`${NODE_ARGS.join(' ')}\` for every worker` : ''}.`,
       '',
     ];
     if (tp) {

@@ -1,10 +1,12 @@
 /**
- * `npm run chaos`: N refunds across the four providers while the worker is SIGKILLed and
- * restarted, the Temporal dev server is stopped and restarted on its SQLite file, and the
- * sandbox injects faults on a share of the provider calls. At the end (faults removed, a bounded
- * settle time) it checks every refund's final state and every payment at the provider.
+ * `npm run chaos`: N refunds across the four providers while the worker processes (one, or
+ * `--workers N` sharing the task queue) are SIGKILLed and restarted, each on its own schedule,
+ * the Temporal dev server is stopped and restarted on its SQLite file, and the sandbox injects
+ * faults on a share of the provider calls. At the end (faults removed, a bounded settle time) it
+ * checks every refund's final state and every payment at the provider.
  *
  *   npm run chaos -- --refunds 500 --kills 5 --restarts 1 --fault-rate 0.2 --seed 7
+ *   npm run chaos -- --workers 2          # two workers, each SIGKILLed --kills times
  *
  * Exit code 0 only when every refund is in its correct final state, there is no duplicate at the
  * providers and nothing is stuck. `runChaos` is also used by test/integration/chaos.test.ts.
@@ -16,6 +18,7 @@ import { pathToFileURL } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
 import { RefundsClient } from '../client/refunds-client.js';
 import { RefundActionRejectedError } from '../client/errors.js';
+import { listQuery } from '../client/refunds-client.js';
 import type { RefundState } from '../domain/state.js';
 import { PROVIDERS, type Provider } from '../domain/providers.js';
 import { isFinalStatus } from '../domain/status.js';
@@ -25,6 +28,9 @@ import { Admin, numFlag, pool, prng, retry, sleep, startSandboxProcess, startWor
 
 export interface ChaosOptions {
   refunds: number;
+  /** Worker processes sharing the task queue (default 1). */
+  workers?: number;
+  /** SIGKILLs of EACH worker, on its own random schedule. */
   kills: number;
   restarts: number;
   faultRate: number;
@@ -45,7 +51,10 @@ export interface ChaosReport {
   duplicates: { provider: Provider; paymentId: string; refundId?: string; asked: number; recorded: { id: string; amount: number; status: string }[]; calls?: string[] }[];
   missingAtProvider: string[];
   stuck: string[];
+  workers: number;
+  /** SIGKILLs in all; per worker in killsByWorker. */
   kills: number;
+  killsByWorker: number[];
   restarts: number;
   unexpectedWorkerExits: number;
   faultsFired: Record<string, number>;
@@ -87,7 +96,10 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
   const dir = mkdtempSync(join(tmpdir(), 'refunds-chaos-'));
   const taskQueue = 'refunds-chaos';
   let dev: DevServer | undefined;
-  let worker: WorkerProcess | undefined;
+  const nWorkers = Math.max(1, Math.floor(opts.workers ?? 1));
+  /** One slot per worker process; a killed worker's slot gets its replacement. */
+  const workers: (WorkerProcess | undefined)[] = Array.from({ length: nWorkers }, () => undefined);
+  const killsByWorker = workers.map(() => 0);
   let connection: Connection | undefined;
   const stopping = { value: false };
   let kills = 0;
@@ -104,21 +116,27 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
     const startDev = () => startDevServer({ dbFile, port, headless: true, logLevel: 'error', readyTimeoutMs: 120_000 });
     dev = await startDev();
     const address = dev.address;
-    const env = workerEnv(sandbox.base, address, taskQueue, { PROVIDER_TIMEOUT_MS: '2000' });
+    // SecPaid's 60 requests/min are per token, and each worker keeps its own budget: N workers
+    // share the default budget of 50/min, as an operator running N of them would configure.
+    const secpaidBudget = String(Math.max(1, Math.floor(50 / nWorkers)));
+    const metricsPorts = await Promise.all(workers.map(() => freePort()));
+    const envFor = (slot: number) =>
+      workerEnv(sandbox.base, address, taskQueue, { PROVIDER_TIMEOUT_MS: '2000', SECPAID_REQUESTS_PER_MINUTE: secpaidBudget, METRICS_BIND_ADDRESS: `127.0.0.1:${metricsPorts[slot]}` });
 
-    // The worker: restarted when we kill it and when it dies on its own (counted).
-    const spawnWorker = (): WorkerProcess => {
-      const w = startWorkerProcess(env);
+    // Each worker: restarted when we kill it and when it dies on its own (counted).
+    const spawnWorker = (slot: number): WorkerProcess => {
+      const w = startWorkerProcess(envFor(slot));
       w.child.once('exit', (code, signal) => {
-        if (stopping.value || w !== worker || signal === 'SIGKILL') return;
+        if (stopping.value || w !== workers[slot] || signal === 'SIGKILL') return;
         unexpectedWorkerExits++;
-        log(`chaos: worker exited on its own (${signal ?? code}): ${w.stderr().split('\n').slice(-3).join(' | ')}; restarting`);
-        worker = spawnWorker();
+        log(`chaos: worker ${slot + 1} exited on its own (${signal ?? code}): ${w.stderr().split('\n').slice(-3).join(' | ')}; restarting`);
+        workers[slot] = spawnWorker(slot);
       });
       return w;
     };
-    worker = spawnWorker();
-    await worker.ready;
+    for (let slot = 0; slot < nWorkers; slot++) workers[slot] = spawnWorker(slot);
+    await Promise.all(workers.map((w) => w!.ready));
+    log(`chaos: ${nWorkers} worker process${nWorkers > 1 ? 'es' : ''} on task queue ${taskQueue} (pids ${workers.map((w) => w!.pid).join(', ')})`);
 
     connection = await Connection.connect({ address });
     const refunds = new RefundsClient(new Client({ connection, namespace: 'default' }), taskQueue);
@@ -200,42 +218,68 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
     const progress = (async () => {
       while (progressRunning && Date.now() < hardDeadline) {
         try {
-          const res = await withTimeout(connection!.workflowService.countWorkflowExecutions({ namespace: 'default', query: "WorkflowType = 'refundWorkflow' AND ExecutionStatus = 'Completed'" }), 5_000, 'count');
+          const res = await withTimeout(connection!.workflowService.countWorkflowExecutions({ namespace: 'default', query: `${listQuery({})} AND ExecutionStatus = 'Completed'` }), 5_000, 'count');
           finalSeen = Number(res.count ?? 0);
         } catch {
           // outage
         }
         const faults = await admin.call<{ faults: { fired: number }[] }>('GET', '/faults').then((f) => f.faults.reduce((s, x) => s + x.fired, 0)).catch(() => NaN);
-        log(`chaos: t=${((Date.now() - t0) / 1000).toFixed(0)}s started=${started}/${opts.refunds} final=${finalSeen} kills=${kills}/${opts.kills} dev-server restarts=${restarts}/${opts.restarts} faults fired=${faults} operator approvals=${operatorApprovals}`);
+        log(`chaos: t=${((Date.now() - t0) / 1000).toFixed(0)}s started=${started}/${opts.refunds} final=${finalSeen} kills=${kills}/${opts.kills * nWorkers}${nWorkers > 1 ? ` (${killsByWorker.join('+')})` : ''} dev-server restarts=${restarts}/${opts.restarts} faults fired=${faults} operator approvals=${operatorApprovals}`);
         await sleep(5_000);
       }
     })();
 
-    // Chaos: kills and dev-server restarts at random moments while refunds are started and run.
+    // Chaos: each worker is killed at random moments on its own schedule (so two may be down at
+    // once), and the dev server restarts, while refunds are started and run. One worker keeps the
+    // previous single schedule: kills and restarts in one sequence, restarts spread among kills.
+    const pause = (r: () => number) => 3_000 + Math.floor(r() * 12_000);
+    const killOne = async (slot: number, r: () => number) => {
+      const w = workers[slot]!;
+      await w.kill();
+      kills++;
+      killsByWorker[slot]!++;
+      log(`chaos: SIGKILLed worker ${slot + 1} pid ${w.pid} (kill ${killsByWorker[slot]} of this worker, ${kills} in all)`);
+      await sleep(500 + Math.floor(r() * 3_000));
+      workers[slot] = spawnWorker(slot);
+      await workers[slot]!.ready.catch((e: Error) => log(`chaos: worker ${slot + 1} restart failed: ${e.message}`));
+    };
+    const restartDev = async (r: () => number) => {
+      log('chaos: stopping the dev server (SIGTERM)');
+      await dev!.stop();
+      await sleep(2_000 + Math.floor(r() * 3_000));
+      dev = await startDev();
+      restarts++;
+      log(`chaos: dev server back on ${dev.address} (restart ${restarts})`);
+    };
+    const tooLate = () => Date.now() > hardDeadline - opts.settleTimeoutMs;
     const chaosDone = (async () => {
-      // Restarts spread among the kills.
-      const events: ('kill' | 'restart')[] = Array<'kill' | 'restart'>(opts.kills).fill('kill');
-      for (let r = 0; r < opts.restarts; r++) events.splice(Math.floor(((r + 1) * opts.kills) / (opts.restarts + 1)) + r, 0, 'restart');
-      for (const ev of events) {
-        if (Date.now() > hardDeadline - opts.settleTimeoutMs) break;
-        await sleep(3_000 + Math.floor(rnd() * 12_000));
-        if (ev === 'kill') {
-          const w = worker!;
-          await w.kill();
-          kills++;
-          log(`chaos: SIGKILLed worker pid ${w.pid} (kill ${kills})`);
-          await sleep(500 + Math.floor(rnd() * 3_000));
-          worker = spawnWorker();
-          await worker.ready.catch((e: Error) => log(`chaos: worker restart failed: ${e.message}`));
-        } else {
-          log('chaos: stopping the dev server (SIGTERM)');
-          await dev!.stop();
-          await sleep(2_000 + Math.floor(rnd() * 3_000));
-          dev = await startDev();
-          restarts++;
-          log(`chaos: dev server back on ${dev.address} (restart ${restarts})`);
+      if (nWorkers === 1) {
+        const events: ('kill' | 'restart')[] = Array<'kill' | 'restart'>(opts.kills).fill('kill');
+        for (let r = 0; r < opts.restarts; r++) events.splice(Math.floor(((r + 1) * opts.kills) / (opts.restarts + 1)) + r, 0, 'restart');
+        for (const ev of events) {
+          if (tooLate()) break;
+          await sleep(pause(rnd));
+          if (ev === 'kill') await killOne(0, rnd);
+          else await restartDev(rnd);
         }
+        return;
       }
+      const killLoop = async (slot: number) => {
+        const r = prng(opts.seed * 1_000 + slot + 1);
+        for (let k = 0; k < opts.kills && !tooLate(); k++) {
+          await sleep(pause(r));
+          if (!tooLate()) await killOne(slot, r);
+        }
+      };
+      const restartLoop = async () => {
+        // spread over the kills' expected span (about 11 s per kill)
+        const span = opts.kills * 11_000;
+        for (let k = 0; k < opts.restarts && !tooLate(); k++) {
+          await sleep(span / (opts.restarts + 1));
+          if (!tooLate()) await restartDev(rnd);
+        }
+      };
+      await Promise.all([...workers.map((_, slot) => killLoop(slot)), restartLoop()]);
     })();
 
     // 3. Start the refunds (bounded concurrency; the outage and dead workers are tolerated).
@@ -323,7 +367,9 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
       duplicates,
       missingAtProvider,
       stuck,
+      workers: nWorkers,
       kills,
+      killsByWorker,
       restarts,
       unexpectedWorkerExits,
       faultsFired,
@@ -336,7 +382,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
     return report;
   } finally {
     stopping.value = true;
-    await worker?.stop().catch(() => undefined);
+    await Promise.all(workers.map((w) => w?.stop().catch(() => undefined)));
     await connection?.close().catch(() => undefined);
     await dev?.stop().catch(() => undefined);
     await sandbox.stop().catch(() => undefined);
@@ -354,7 +400,8 @@ export function formatReport(r: ChaosReport, opts: ChaosOptions): string {
     ['duplicates at providers', String(r.duplicates.length)],
     ['approved here, nothing at provider', String(r.missingAtProvider.length)],
     ['stuck (not final by the deadline)', String(r.stuck.length)],
-    ['worker SIGKILLs', String(r.kills)],
+    ['worker processes (one task queue)', String(r.workers)],
+    ['worker SIGKILLs', r.workers > 1 ? `${r.kills} (${r.killsByWorker.map((k, i) => `worker ${i + 1}: ${k}`).join(', ')})` : String(r.kills)],
     ['worker exits on its own', String(r.unexpectedWorkerExits)],
     ['dev-server restarts', String(r.restarts)],
     ['faults fired', `${total} (${Object.entries(r.faultsFired).map(([k, v]) => `${k} ${v}`).join(', ')})`],
@@ -364,7 +411,7 @@ export function formatReport(r: ChaosReport, opts: ChaosOptions): string {
     ['result', r.ok ? 'PASS' : 'FAIL'],
   ];
   const w = Math.max(...rows.map(([k]) => k.length));
-  const lines = ['', `Chaos report (seed ${opts.seed}, fault rate ${opts.faultRate})`, '-'.repeat(w + 40), ...rows.map(([k, v]) => `${k.padEnd(w)}  ${v}`)];
+  const lines = ['', `Chaos report (seed ${opts.seed}, fault rate ${opts.faultRate}, ${r.workers} worker${r.workers > 1 ? 's' : ''})`, '-'.repeat(w + 40), ...rows.map(([k, v]) => `${k.padEnd(w)}  ${v}`)];
   for (const x of r.wrong.slice(0, 30)) lines.push(`  NOT CORRECT ${x.refundId} (${x.provider}): ${x.status}${x.attention ? ` -- ${x.attention}` : ''}`);
   for (const d of r.duplicates.slice(0, 30)) {
     lines.push(`  DUPLICATE ${d.provider}/${d.paymentId} (${d.refundId ?? '-'}): asked ${d.asked}, recorded ${JSON.stringify(d.recorded)}`);
@@ -379,6 +426,7 @@ async function main(): Promise<void> {
   const refunds = numFlag(argv, 'refunds', 500);
   const opts: ChaosOptions = {
     refunds,
+    workers: numFlag(argv, 'workers', 1),
     kills: numFlag(argv, 'kills', 5),
     restarts: numFlag(argv, 'restarts', 1),
     faultRate: numFlag(argv, 'fault-rate', 0.2),
