@@ -40,7 +40,7 @@ import type { Provider } from '../domain/providers.js';
 import { requireTemporalBinary, PROJECT_ROOT } from '../scripts/temporal-binaries.js';
 import { DEFAULT_MAX_CACHED_WORKFLOWS } from '../worker/worker.js';
 import { makeRequests, makeSyncRequests, startBenchStack, startBenchWorker, type BenchStack, type BenchWorker, type RefundRequestInput } from './fixtures.js';
-import { Admin, flag, numFlag, percentile, pool, ProcSampler, progressLine, scrapeMetrics, sleep, startSandboxProcess, withTimeout, type ProcStats, type SandboxProcess } from './lib.js';
+import { Admin, flag, numFlag, stopChildrenOnSignal, percentile, pool, ProcSampler, progressLine, scrapeMetrics, sleep, startSandboxProcess, withTimeout, type ProcStats, type SandboxProcess } from './lib.js';
 
 const argv = process.argv.slice(2);
 const DEFAULTS = {
@@ -183,6 +183,7 @@ interface WaitResult {
   wakeGet: Rate;
   wakeUpd: Rate | undefined;
   wakeWarm: Rate | undefined;
+  wakeSerial: Rate | undefined;
   refusedOk: number;
   wrongState: number;
   drain: Rate | undefined;
@@ -211,6 +212,7 @@ interface PathResult {
 const TOKEN_ROUTE = /token/i;
 
 async function main(): Promise<void> {
+  stopChildrenOnSignal('bench');
   log(`run: ${JSON.stringify({ THROUGHPUT_N, CONCURRENCY, ROUNDS, PATHS_N, WAITING_N, SECPAID_N, SECPAID_PER_MIN, START_RATE, WAKE_N: num('wake'), WAKE_UPDATE_N: num('wake-update'), SAMPLE_S, TUNING: Object.keys(TUNING).length ? TUNING : 'worker defaults', out: OUT })}`);
   const stack = await startBenchStack();
   const workers: BenchWorker[] = [];
@@ -460,9 +462,12 @@ async function main(): Promise<void> {
       // Warm: the same query on refunds just woken (the cache holds the most recent ones).
       const warmIds = (useApprove ? [] : wakeUpdN ? wakeUpdIds : wakeIds).slice(-Math.max(1, Math.min(50, Math.floor((Number.isFinite(cacheSize) ? cacheSize : 20) / 4))));
       const wakeWarm = warmIds.length ? await timed('get (warm)', warmIds, async (id) => void (await waitRefunds.get(id)), 10) : undefined;
+      // One at a time: the price of one wake-up, without queueing behind the others.
+      const serialIds = linkIds.slice(wakeN + wakeUpdN, wakeN + wakeUpdN + Math.min(50, Math.max(0, LINK_N - wakeN - wakeUpdN)));
+      const wakeSerial = serialIds.length ? await timed('get (evicted, one at a time)', serialIds, async (id) => void (await waitRefunds.get(id)), 1) : undefined;
       const wakeStats = wakeSampler.stop();
       const delta = (a: Map<string, number>, b: Map<string, number>, k: string) => (b.get(k) ?? 0) - (a.get(k) ?? 0);
-      log(`   get/approve ${f1(wakeGet.perSecond)}/s p50 ${wakeGet.p50} ms p95 ${wakeGet.p95} ms${wakeUpd ? `; refused cancel ${f1(wakeUpd.perSecond)}/s p50 ${wakeUpd.p50} ms p95 ${wakeUpd.p95} ms (${refusedOk} refused as expected)` : ''}${wakeWarm ? `; warm get p95 ${wakeWarm.p95} ms` : ''}; worker RSS max ${f0(wakeStats.rssMaxMiB)} MiB CPU ${f0(wakeStats.cpuPct)}%`);
+      log(`   get/approve ${f1(wakeGet.perSecond)}/s p50 ${wakeGet.p50} ms p95 ${wakeGet.p95} ms${wakeUpd ? `; refused cancel ${f1(wakeUpd.perSecond)}/s p50 ${wakeUpd.p50} ms p95 ${wakeUpd.p95} ms (${refusedOk} refused as expected)` : ''}${wakeWarm ? `; warm get p95 ${wakeWarm.p95} ms` : ''}${wakeSerial ? `; one at a time p50 ${wakeSerial.p50} ms p95 ${wakeSerial.p95} ms` : ''}; worker RSS max ${f0(wakeStats.rssMaxMiB)} MiB CPU ${f0(wakeStats.cpuPct)}%`);
 
       // SecPaid reviews approved by the operator (an update on each, evicted or not).
       const spApproveIds = useApprove ? secpaidIds.slice(wakeN) : secpaidIds;
@@ -475,7 +480,7 @@ async function main(): Promise<void> {
       if (drain) log(`   SecPaid operator approvals: ${f1(drain.perSecond)}/s p50 ${drain.p50} ms p95 ${drain.p95} ms`);
       const sample = linkIds.length ? await waitRefunds.get(linkIds[0]!).catch(() => undefined) : undefined;
       await stopWorker(waitWorker);
-      wt = { settledAt, sample, startSeconds, inHold, pendingCount, idleStats, startStats, waitStats, metricsWait, cacheSize, lmStatusCalls, spPolls, wakeN, wakeUpdN, useApprove, wakeGet, wakeUpd, wakeWarm, refusedOk, wrongState, drain, spApproveIds: spApproveIds.length, wakeStats, missesGet: delta(before, afterGet, 'temporal_sticky_cache_miss'), evictionsGet: delta(before, afterGet, 'temporal_sticky_cache_total_forced_eviction'), missesUpd: delta(afterGet, afterUpd, 'temporal_sticky_cache_miss'), evictionsUpd: delta(afterGet, afterUpd, 'temporal_sticky_cache_total_forced_eviction') };
+      wt = { settledAt, sample, startSeconds, inHold, pendingCount, idleStats, startStats, waitStats, metricsWait, cacheSize, lmStatusCalls, spPolls, wakeN, wakeUpdN, useApprove, wakeGet, wakeUpd, wakeWarm, wakeSerial, refusedOk, wrongState, drain, spApproveIds: spApproveIds.length, wakeStats, missesGet: delta(before, afterGet, 'temporal_sticky_cache_miss'), evictionsGet: delta(before, afterGet, 'temporal_sticky_cache_total_forced_eviction'), missesUpd: delta(afterGet, afterUpd, 'temporal_sticky_cache_miss'), evictionsUpd: delta(afterGet, afterUpd, 'temporal_sticky_cache_total_forced_eviction') };
     }
     if (secpaidPath) {
       log('   waiting for the SecPaid normal path (its first check comes minutes after submission)');
@@ -589,6 +594,7 @@ async function main(): Promise<void> {
         '|---|---|---|---|---|---|',
         `| ${w.useApprove ? 'approve (update)' : 'get (getRefund query)'} on evicted refunds | ${w.wakeGet.n}${w.wakeGet.failed ? ` (+${w.wakeGet.failed} failed)` : ''} | **${f1(w.wakeGet.perSecond)}** | ${w.wakeGet.p50} ms | **${w.wakeGet.p95} ms** | ${w.missesGet} / ${w.evictionsGet} |`,
         ...(w.wakeUpd ? [`| cancel, refused by its validator (update), on evicted refunds | ${w.wakeUpd.n}${w.wakeUpd.failed ? ` (+${w.wakeUpd.failed} failed)` : ''} (${w.refusedOk} refused as expected) | **${f1(w.wakeUpd.perSecond)}** | ${w.wakeUpd.p50} ms | **${w.wakeUpd.p95} ms** | ${w.missesUpd} / ${w.evictionsUpd} |`] : []),
+        ...(w.wakeSerial ? [`| get on evicted refunds, one at a time | ${w.wakeSerial.n} | ${f1(w.wakeSerial.perSecond)} | ${w.wakeSerial.p50} ms | **${w.wakeSerial.p95} ms** | |`] : []),
         ...(w.wakeWarm ? [`| get on refunds just woken (cached), 10 in flight | ${w.wakeWarm.n} | ${f1(w.wakeWarm.perSecond)} | ${w.wakeWarm.p50} ms | ${w.wakeWarm.p95} ms | |`] : []),
         ...(w.drain ? [`| approve the ${w.spApproveIds} SecPaid reviews (update), then \`waitForFinal\` | ${w.drain.n}${w.drain.failed ? ` (+${w.drain.failed} failed)` : ''} | ${f1(w.drain.perSecond)} | ${w.drain.p50} ms | ${w.drain.p95} ms | |`] : []),
         '',

@@ -24,7 +24,7 @@ import { PROVIDERS, type Provider } from '../domain/providers.js';
 import { isFinalStatus } from '../domain/status.js';
 import { startDevServer, type DevServer } from '../scripts/dev-server.js';
 import { freePort } from '../scripts/processes.js';
-import { Admin, numFlag, pool, prng, retry, sleep, startSandboxProcess, startWorkerProcess, withTimeout, workerEnv, type WorkerProcess } from './lib.js';
+import { Admin, numFlag, onStop, pool, prng, stopChildrenOnSignal, retry, sleep, startSandboxProcess, startWorkerProcess, withTimeout, workerEnv, type WorkerProcess } from './lib.js';
 
 export interface ChaosOptions {
   refunds: number;
@@ -113,7 +113,12 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
   try {
     const port = await freePort();
     const dbFile = join(dir, 'temporal.db');
-    const startDev = () => startDevServer({ dbFile, port, headless: true, logLevel: 'error', readyTimeoutMs: 120_000 });
+    const startDev = async () => {
+      const d = await startDevServer({ dbFile, port, headless: true, logLevel: 'error', readyTimeoutMs: 120_000 });
+      const forget = onStop(() => d.stop());
+      d.process.once('exit', () => forget());
+      return d;
+    };
     dev = await startDev();
     const address = dev.address;
     // SecPaid's 60 requests/min are per token, and each worker keeps its own budget: N workers
@@ -422,6 +427,7 @@ export function formatReport(r: ChaosReport, opts: ChaosOptions): string {
 }
 
 async function main(): Promise<void> {
+  stopChildrenOnSignal('chaos');
   const argv = process.argv.slice(2);
   const refunds = numFlag(argv, 'refunds', 500);
   const opts: ChaosOptions = {

@@ -11,7 +11,7 @@ import { Client, Connection } from '@temporalio/client';
 import type { Provider } from '../domain/providers.js';
 import { startDevServer, type DevServer } from '../scripts/dev-server.js';
 import { freePort } from '../scripts/processes.js';
-import { Admin, pool, ProcSampler, startSandboxProcess, startWorkerProcess, workerEnv, type SandboxProcess, type WorkerProcess, type WorkerProcessOptions } from './lib.js';
+import { Admin, onStop, pool, ProcSampler, startSandboxProcess, startWorkerProcess, workerEnv, type SandboxProcess, type WorkerProcess, type WorkerProcessOptions } from './lib.js';
 
 export type RefundRequestInput = Record<string, unknown> & { idempotencyKey: string; provider: Provider };
 
@@ -28,6 +28,7 @@ export interface BenchStack {
 export async function startBenchStack(): Promise<BenchStack> {
   const dir = mkdtempSync(join(tmpdir(), 'refunds-bench-'));
   const dev = await startDevServer({ dbFile: join(dir, 'temporal.db'), headless: true, logLevel: 'error', extraArgs: ['--sqlite-pragma', 'synchronous=OFF'], readyTimeoutMs: 120_000 });
+  const forgetDev = onStop(() => dev.stop());
   const sandbox = await startSandboxProcess({ seed: 1 });
   const connection = await Connection.connect({ address: dev.address });
   const client = new Client({ connection, namespace: 'default' });
@@ -42,6 +43,7 @@ export async function startBenchStack(): Promise<BenchStack> {
       await connection.close().catch(() => undefined);
       await sandbox.stop().catch(() => undefined);
       await dev.stop().catch(() => undefined);
+      forgetDev();
       rmSync(dir, { recursive: true, force: true });
     },
   };

@@ -12,6 +12,22 @@ import { PROJECT_ROOT } from '../scripts/temporal-binaries.js';
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
+/** Child processes to stop when the harness itself is stopped (Ctrl-C, `timeout`): no orphans. */
+const cleanups = new Set<() => Promise<void>>();
+export function onStop(fn: () => Promise<void>): () => void {
+  cleanups.add(fn);
+  return () => cleanups.delete(fn);
+}
+/** In a harness's main(): on SIGINT/SIGTERM stop every child started through this module, then exit. */
+export function stopChildrenOnSignal(name: string): void {
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(sig, () => {
+      console.error(`${name}: ${sig}: stopping ${cleanups.size} child process(es)`);
+      void Promise.allSettled([...cleanups].map((f) => f())).then(() => process.exit(130));
+    });
+  }
+}
+
 /** mulberry32, the same PRNG the sandbox uses. */
 export function prng(seed: number): () => number {
   let a = seed >>> 0;
@@ -64,6 +80,8 @@ export async function startSandboxProcess(opts: { stateFile?: string; seed?: num
     throw new Error(`${e.message}\n${err}`);
   });
   const base = `http://127.0.0.1:${port}`;
+  const forget = onStop(() => exited(child, 'SIGKILL', 0));
+  child.once('exit', () => forget());
   return { port, base, admin: `${base}/_sandbox`, child, stop: () => exited(child, 'SIGTERM') };
 }
 
@@ -113,6 +131,8 @@ export function startWorkerProcess(env: NodeJS.ProcessEnv, readyTimeoutMsOrOpts:
   const opts: WorkerProcessOptions = typeof readyTimeoutMsOrOpts === 'number' ? { readyTimeoutMs: readyTimeoutMsOrOpts } : readyTimeoutMsOrOpts;
   const readyTimeoutMs = opts.readyTimeoutMs ?? 180_000;
   const child = tsxChild(opts.script ?? 'worker/main.ts', env, opts.nodeArgs);
+  const forget = onStop(() => exited(child, 'SIGKILL', 0));
+  child.once('exit', () => forget());
   let err = '';
   child.stderr!.on('data', (d) => (err = (err + String(d)).slice(-4000)));
   const ready = new Promise<void>((resolve, reject) => {

@@ -17,7 +17,7 @@
 import { writeFileSync } from 'node:fs';
 import { RefundsClient } from '../client/refunds-client.js';
 import { startBenchStack, startBenchWorker, makeRequests, type BenchStack, type BenchWorker } from './fixtures.js';
-import { flag, numFlag, percentile, pool, progressLine, ProcSampler, scrapeMetrics, sleep, withTimeout } from './lib.js';
+import { flag, numFlag, stopChildrenOnSignal, percentile, pool, progressLine, ProcSampler, scrapeMetrics, sleep, withTimeout } from './lib.js';
 
 const argv = process.argv.slice(2);
 const WAITING = numFlag(argv, 'waiting', 2000);
@@ -84,6 +84,7 @@ async function wake(refunds: RefundsClient, ids: string[], what: string): Promis
 }
 
 async function main(): Promise<void> {
+  stopChildrenOnSignal('memory');
   const stack = await startBenchStack();
   let w: BenchWorker | undefined;
   try {
