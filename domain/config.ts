@@ -110,7 +110,7 @@ export const VARIABLES = {
   // Completion callbacks (the worker)
   REFUNDS_CALLBACK_SECRET: { schema: z.string().min(16, 'must be at least 16 characters') },
 
-  // Worker tuning; unset WORKER_MAX_CACHED_WORKFLOWS = the SDK's default (from the heap size)
+  // Worker tuning; unset WORKER_MAX_CACHED_WORKFLOWS = 100 (DEFAULT_MAX_CACHED_WORKFLOWS in worker/worker.ts)
   WORKER_MAX_CONCURRENT_ACTIVITIES: { schema: positiveInt, fallback: '100' },
   WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: { schema: positiveInt, fallback: '40' },
   WORKER_MAX_CACHED_WORKFLOWS: { schema: positiveInt },
