@@ -410,6 +410,12 @@ async function main(): Promise<void> {
         if (i % 10 === 0) log(`   settling: ${((Date.now() - tSettle) / 1000).toFixed(0)} s; worker RSS ${f0(startSampler.lastRssMiB())} MiB`);
         await sleep(1_000);
       }
+      // ... and the worker idle (no task slot used for 3 s in a row): nothing left of the burst.
+      for (let i = 0, quiet = 0; i < 300 && quiet < 3; i++) {
+        const m = await scrapeMetrics(waitWorker.metricsUrl).catch(() => undefined);
+        quiet = m && (m.get('temporal_worker_task_slots_used') ?? 1) === 0 ? quiet + 1 : 0;
+        await sleep(1_000);
+      }
       const startStats = startSampler.stop();
       log(`   settled after ${((Date.now() - tSettle) / 1000).toFixed(0)} s; pending (visibility) ${inHold}; RSS max while starting ${f0(startStats.rssMaxMiB)} MiB; sampling for ${SAMPLE_S} s`);
       await stack.admin.call('DELETE', '/requests');
