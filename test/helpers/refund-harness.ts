@@ -36,6 +36,7 @@ export async function newRefundWorker(
   env: TestWorkflowEnvironment,
   activities: FakeRefundActivities,
   extra: Partial<Pick<WorkerOptions, 'maxCachedWorkflows'>> = {},
+  bundle: () => Promise<NonNullable<WorkerOptions['workflowBundle']>> = workflowBundle,
 ): Promise<RefundHarness> {
   const taskQueue = `test-${randomUUID()}`;
   const strict = strictActivities(activities as FakeActivities) as unknown as Record<string, (...a: never[]) => Promise<unknown>>;
@@ -43,7 +44,7 @@ export async function newRefundWorker(
     connection: env.nativeConnection,
     namespace: env.namespace ?? 'default',
     taskQueue,
-    workflowBundle: await workflowBundle(),
+    workflowBundle: await bundle(),
     activities: Object.fromEntries(NAMES.map((n) => [n, strict[n]!])),
     ...extra,
   });
@@ -307,17 +308,7 @@ export async function newRefundWorkerCached(
   activities: FakeRefundActivities,
   extra: Partial<Pick<WorkerOptions, 'maxCachedWorkflows'>> = {},
 ): Promise<RefundHarness> {
-  const taskQueue = `test-${randomUUID()}`;
-  const strict = strictActivities(activities as FakeActivities) as unknown as Record<string, (...a: never[]) => Promise<unknown>>;
-  const worker = await Worker.create({
-    connection: env.nativeConnection,
-    namespace: env.namespace ?? 'default',
-    taskQueue,
-    workflowBundle: await cachedWorkflowBundle(),
-    activities: Object.fromEntries(NAMES.map((n) => [n, strict[n]!])),
-    ...extra,
-  });
-  return { env, taskQueue, worker };
+  return newRefundWorker(env, activities, extra, cachedWorkflowBundle);
 }
 
 /** Wait (real time) until the workflow's history satisfies `predicate`. */
