@@ -20,7 +20,7 @@ import { WORKFLOWS_PATH } from '../../worker/worker.js';
 import type { Provider } from '../../domain/providers.js';
 import type { RefundState } from '../../domain/state.js';
 import { utc as utcOf } from '../../workflows/time.js';
-import { waitForState, type CallLog, type RecordedCall } from './time-skipping.js';
+import { terminateIfRunning, waitForState, type CallLog, type RecordedCall } from './time-skipping.js';
 
 export type FakeRefundActivities = Partial<RefundActivities> & Pick<FakeActivities, 'deliverCallback'>;
 
@@ -65,7 +65,7 @@ export async function withNewRefund<T>(h: RefundHarness, input: RefundRequestInp
     try {
       return await fn(handle);
     } finally {
-      if ((await handle.describe()).status.name === 'RUNNING') await handle.terminate('test finished');
+      await terminateIfRunning(handle);
     }
   });
 }
@@ -237,7 +237,7 @@ export async function withSettledRefund<T>(h: RefundHarness, input: RefundReques
         const last = (await handle.fetchHistory()).events?.at(-1);
         const busy = (d.raw.pendingActivities?.length ?? 0) > 0 || !!last?.workflowTaskScheduledEventAttributes || !!last?.workflowTaskStartedEventAttributes;
         if (!busy || Date.now() > deadline) {
-          await handle.terminate('test finished');
+          await terminateIfRunning(handle);
           break;
         }
         await new Promise((r) => setTimeout(r, 25));

@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { Context } from '@temporalio/activity';
-import { Client, WorkflowUpdateFailedError, type WorkflowHandle, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
+import { Client, WorkflowNotFoundError, WorkflowUpdateFailedError, type WorkflowHandle, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, Runtime, DefaultLogger, Worker, type WorkerOptions, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
@@ -235,10 +235,22 @@ export async function withRefund<T>(h: Harness, input: RefundRequestInput, fn: (
     try {
       return await fn(handle);
     } finally {
-      const desc = await handle.describe();
-      if (desc.status.name === 'RUNNING') await handle.terminate('test finished');
+      await terminateIfRunning(handle);
     }
   });
+}
+
+/**
+ * Terminate a test's workflow if it is still open. It may complete between the describe and the
+ * terminate (the worker is still running), so "not found: completed" is the same as not running.
+ */
+export async function terminateIfRunning(handle: WorkflowHandle): Promise<void> {
+  if ((await handle.describe()).status.name !== 'RUNNING') return;
+  try {
+    await handle.terminate('test finished');
+  } catch (error) {
+    if (!(error instanceof WorkflowNotFoundError)) throw error;
+  }
 }
 
 export function getRefund(handle: WorkflowHandle<typeof refundWorkflow>): Promise<RefundState> {

@@ -24,6 +24,7 @@ import {
   plainClient,
   providerFailure,
   stillPending,
+  terminateIfRunning,
   waitFor,
   waitForState,
   withRefund,
@@ -184,7 +185,7 @@ describe('cancel: only before submission', () => {
       try {
         await check(outcome, handle);
       } finally {
-        if ((await handle.describe()).status.name === 'RUNNING') await handle.terminate('test finished');
+        await terminateIfRunning(handle);
       }
     });
   }
