@@ -13,7 +13,7 @@ const forbiddenInWorkflows = [
 ];
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', '.temporal/**', '.data/**', 'coverage/**'] },
+  { ignores: ['node_modules/**', '.temporal/**', '.data/**', 'coverage/**', 'dist/**', 'packages/*/dist/**'] },
   ...tseslint.configs.recommended,
   {
     rules: {
