@@ -11,16 +11,14 @@ import {
   type ClientPlugin,
   type WorkflowHandle,
 } from '@temporalio/client';
-import { ApplicationFailure, WorkflowIdConflictPolicy, WorkflowIdReusePolicy, type DataConverter } from '@temporalio/common';
+import { ApplicationFailure, type DataConverter } from '@temporalio/common';
 import { dataConverter } from '../codec/data-converter.js';
 import { nextCheckAfter } from '../domain/schedule.js';
-import { expectedAmount } from '../domain/amount.js';
 import { WORKFLOW_TYPES } from '../domain/messages.js';
-import { paymentKey, parseRefundRequest, refundIdFor, refundSummary, type RefundRequest } from '../domain/refund.js';
+import { parseRefundRequest, type RefundRequest } from '../domain/refund.js';
 import { initialRefundState, type OperatorInput, type RefundState } from '../domain/state.js';
 import { isFinalStatus, type RefundStatus } from '../domain/status.js';
 import type { Provider } from '../domain/providers.js';
-import { refund } from '../workflows/index.js';
 import {
   approveRefundUpdate,
   cancelRefundUpdate,
@@ -31,16 +29,10 @@ import {
   type RejectInput,
   type ResolveInput,
 } from '../workflows/messages.js';
-import {
-  RefundAmountKey,
-  RefundCurrencyKey,
-  RefundPaymentIdKey,
-  RefundProviderKey,
-  RefundStatusKey,
-} from '../workflows/search-attributes.js';
 import { connectionOptions, loadTemporalConfig, type TemporalConfig } from './connection.js';
 import { decodeRow, type RefundSummaryRow } from './decode.js';
 import { RefundActionRejectedError, RefundConflictError, RefundNotFoundError } from './errors.js';
+import { REFUND_WORKFLOW_TYPE, refundStartOptions, requestDifferences, type RefundWorkflow } from './refund-start.js';
 
 export type { RefundSummaryRow };
 
@@ -81,25 +73,6 @@ export function listQuery(filter: ListFilter): string {
   return parts.join(' AND ');
 }
 
-function stableJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(stableJson).join(',')}]`;
-  if (value && typeof value === 'object') {
-    return `{${Object.keys(value)
-      .sort()
-      .filter((k) => (value as Record<string, unknown>)[k] !== undefined)
-      .map((k) => `${JSON.stringify(k)}:${stableJson((value as Record<string, unknown>)[k])}`)
-      .join(',')}}`;
-  }
-  return JSON.stringify(value);
-}
-
-function differences(a: RefundRequest, b: RefundRequest): string[] {
-  const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
-  return [...keys].filter(
-    (k) => stableJson((a as Record<string, unknown>)[k]) !== stableJson((b as Record<string, unknown>)[k]),
-  );
-}
-
 /** Adds the expected time of the next provider check, computed from the polling schedule. */
 export function withNextCheck(state: RefundState, now = new Date()): RefundState {
   if (!state.polling || isFinalStatus(state.status)) return state;
@@ -128,8 +101,8 @@ export class RefundsClient {
     await this.client.connection.close();
   }
 
-  private handle(refundId: string): WorkflowHandle<typeof refund> {
-    return this.client.workflow.getHandle<typeof refund>(refundId);
+  private handle(refundId: string): WorkflowHandle<RefundWorkflow> {
+    return this.client.workflow.getHandle<RefundWorkflow>(refundId);
   }
 
   /**
@@ -139,35 +112,19 @@ export class RefundsClient {
    */
   async create(input: unknown): Promise<CreateResult> {
     const request = parseRefundRequest(input);
-    const refundId = refundIdFor(request.idempotencyKey);
-    const amount = expectedAmount(request);
+    const options = refundStartOptions(request);
+    const refundId = options.workflowId;
     let created = true;
     const startedAt = new Date();
     try {
-      await this.client.workflow.start(refund, {
-        taskQueue: this.taskQueue,
-        workflowId: refundId,
-        args: [{ request }],
-        workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-        workflowIdConflictPolicy: WorkflowIdConflictPolicy.FAIL,
-        staticSummary: refundSummary(request),
-        staticDetails: `Idempotency key: ${request.idempotencyKey}${request.reason ? `\nReason: ${request.reason}` : ''}`,
-        memo: { request },
-        typedSearchAttributes: [
-          { key: RefundStatusKey, value: 'pending' },
-          { key: RefundProviderKey, value: request.provider },
-          { key: RefundPaymentIdKey, value: paymentKey(request) },
-          ...(amount !== undefined ? [{ key: RefundAmountKey, value: amount }] : []),
-          { key: RefundCurrencyKey, value: request.currency },
-        ],
-      });
+      await this.client.workflow.start<RefundWorkflow>(REFUND_WORKFLOW_TYPE, { taskQueue: this.taskQueue, ...options });
     } catch (err) {
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
       created = false;
     }
     if (!created) {
       const existing = (await this.handle(refundId).describe()).memo?.request as RefundRequest | undefined;
-      const diff = existing ? differences(existing, request) : ['request'];
+      const diff = existing ? requestDifferences(existing, request) : ['request'];
       if (diff.length > 0) throw new RefundConflictError(refundId, diff);
     }
     // A new refund's state is known without asking the worker (a query would wait for it).

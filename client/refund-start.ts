@@ -1,0 +1,69 @@
+/**
+ * How a refund is started, shared by every way in: RefundsClient.create (HTTP API, CLI,
+ * services) and the Nexus operation createRefund (nexus/handlers.ts). The workflow id comes from
+ * the idempotency key, so a repeat finds the same refund; the request is kept in the memo, so a
+ * repeat with a different body is told apart (requestDifferences).
+ *
+ * The workflow is started by its type name, not by importing workflows/: the client package
+ * (packages/client) carries no workflow code.
+ */
+import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy, type SearchAttributePair } from '@temporalio/common';
+import { expectedAmount } from '../domain/amount.js';
+import { WORKFLOW_TYPES } from '../domain/messages.js';
+import { paymentKey, refundIdFor, refundSummary, type RefundRequest } from '../domain/refund.js';
+import type { RefundState } from '../domain/state.js';
+import {
+  RefundAmountKey,
+  RefundCurrencyKey,
+  RefundPaymentIdKey,
+  RefundProviderKey,
+  RefundStatusKey,
+} from '../workflows/search-attributes.js';
+
+/** The signature of the `refund` workflow (workflows/refund.ts), for typed starts by name. */
+export type RefundWorkflow = (input: { request: RefundRequest }) => Promise<RefundState>;
+
+/** The workflow type every new refund starts. */
+export const REFUND_WORKFLOW_TYPE = WORKFLOW_TYPES.refund;
+
+/** Workflow start options of a validated request (everything but the task queue). */
+export function refundStartOptions(request: RefundRequest) {
+  const amount = expectedAmount(request);
+  const typedSearchAttributes: SearchAttributePair[] = [
+    { key: RefundStatusKey, value: 'pending' },
+    { key: RefundProviderKey, value: request.provider },
+    { key: RefundPaymentIdKey, value: paymentKey(request) },
+    ...(amount !== undefined ? [{ key: RefundAmountKey, value: amount }] : []),
+    { key: RefundCurrencyKey, value: request.currency },
+  ];
+  return {
+    workflowId: refundIdFor(request.idempotencyKey),
+    args: [{ request }] as [{ request: RefundRequest }],
+    workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+    workflowIdConflictPolicy: WorkflowIdConflictPolicy.FAIL,
+    staticSummary: refundSummary(request),
+    staticDetails: `Idempotency key: ${request.idempotencyKey}${request.reason ? `\nReason: ${request.reason}` : ''}`,
+    memo: { request },
+    typedSearchAttributes,
+  };
+}
+
+function stableJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(stableJson).join(',')}]`;
+  if (value && typeof value === 'object') {
+    return `{${Object.keys(value)
+      .sort()
+      .filter((k) => (value as Record<string, unknown>)[k] !== undefined)
+      .map((k) => `${JSON.stringify(k)}:${stableJson((value as Record<string, unknown>)[k])}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+/** The fields in which two requests differ (empty: the same request). */
+export function requestDifferences(a: RefundRequest, b: RefundRequest): string[] {
+  const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
+  return [...keys].filter(
+    (k) => stableJson((a as Record<string, unknown>)[k]) !== stableJson((b as Record<string, unknown>)[k]),
+  );
+}
