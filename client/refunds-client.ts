@@ -11,7 +11,7 @@ import {
   type ClientPlugin,
   type WorkflowHandle,
 } from '@temporalio/client';
-import { ApplicationFailure, type DataConverter } from '@temporalio/common';
+import { ApplicationFailure, type DataConverter, type Duration } from '@temporalio/common';
 import { dataConverter } from '../codec/data-converter.js';
 import { nextCheckAfter } from '../domain/schedule.js';
 import { WORKFLOW_TYPES } from '../domain/messages.js';
@@ -86,13 +86,18 @@ export class RefundsClient {
     readonly taskQueue: string,
   ) {}
 
-  /** Connect from the environment (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TLS / API key). */
+  /**
+   * Connect from the environment (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TLS / API key). Every way
+   * in (HTTP API, CLI, services) connects here, so all use the worker's data converter.
+   * `connectTimeout` (the SDK's default is 10 s): how long to wait for Temporal before failing.
+   */
   static async connect(
     config: TemporalConfig = loadTemporalConfig(),
     converter: DataConverter | undefined = dataConverter(),
     plugins: ClientPlugin[] = [],
+    options: { connectTimeout?: Duration } = {},
   ): Promise<RefundsClient> {
-    const connection = await Connection.connect(connectionOptions(config));
+    const connection = await Connection.connect({ ...connectionOptions(config), ...(options.connectTimeout !== undefined ? { connectTimeout: options.connectTimeout } : {}) });
     // REFUNDS_ENCRYPTION_KEYS set: payloads encrypted like the worker's (codec/data-converter.ts).
     return new RefundsClient(new Client({ connection, namespace: config.namespace, plugins, ...(converter ? { dataConverter: converter } : {}) }), config.taskQueue);
   }
