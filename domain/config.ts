@@ -56,6 +56,12 @@ const port = z.coerce
   .int('must be a whole number')
   .min(0, 'must be 0-65535')
   .max(65535, 'must be 0-65535');
+/** A key id (REFUNDS_CALLBACK_KEY_ID): sent in the signature header. */
+const keyId = z.string().regex(/^[A-Za-z0-9._-]{1,32}$/, 'must be 1-32 letters, digits, . _ -');
+/** The OTLP exporter installed (@opentelemetry/exporter-trace-otlp-http) speaks OTLP/HTTP with JSON bodies. */
+const otlpProtocol = z.enum(['http/json'], { error: 'must be http/json (the OTLP/HTTP JSON encoding; the collector\'s otlp receiver accepts it)' });
+/** W3C Baggage-style `key=value,key2=value2` (OpenTelemetry's OTEL_EXPORTER_OTLP_HEADERS). */
+const otlpHeaders = z.string().regex(/^\s*[^=,\s]+\s*=[^,]*(,\s*[^=,\s]+\s*=[^,]*)*$/, 'must be key=value pairs separated by commas');
 const token = (min: number) =>
   z
     .string()
@@ -107,8 +113,18 @@ export const VARIABLES = {
   RESERVEPAY_API_VERSION: { schema: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be YYYY-MM-DD'), fallback: '2025-04-01' },
   PROVIDER_TIMEOUT_MS: { schema: positiveInt, fallback: '15000' },
 
-  // Completion callbacks (the worker)
+  // Completion callbacks (the worker): signing keys (two during a rotation), destinations, concurrency
   REFUNDS_CALLBACK_SECRET: { schema: z.string().min(16, 'must be at least 16 characters') },
+  REFUNDS_CALLBACK_KEY_ID: { schema: keyId, fallback: 'k1' },
+  REFUNDS_CALLBACK_PREVIOUS_SECRET: { schema: z.string().min(16, 'must be at least 16 characters') },
+  REFUNDS_CALLBACK_PREVIOUS_KEY_ID: { schema: keyId },
+  REFUNDS_CALLBACK_ALLOWED_NETWORKS: {
+    schema: z
+      .string()
+      .transform((s) => s.split(',').map((n) => n.trim()).filter(Boolean))
+      .pipe(z.array(z.union([z.ipv4(), z.ipv6(), z.cidrv4(), z.cidrv6()], { error: 'each entry must be an IP address or a CIDR network (10.1.0.0/16, fd00::/8)' }))),
+  },
+  REFUNDS_CALLBACK_MAX_CONCURRENT: { schema: positiveInt, fallback: '10' },
 
   // Worker tuning; unset WORKER_MAX_CACHED_WORKFLOWS = 100 (DEFAULT_MAX_CACHED_WORKFLOWS in worker/worker.ts)
   WORKER_MAX_CONCURRENT_ACTIVITIES: { schema: positiveInt, fallback: '100' },
@@ -131,8 +147,14 @@ export const VARIABLES = {
       .refine((v) => v === 'off' || HOST_PORT.test(v), 'must be host:port (for example 127.0.0.1:9464) or off'),
     fallback: '127.0.0.1:9464',
   },
-  OTEL_TRACES_EXPORTER: { schema: z.enum(['none', 'console'], { error: 'must be none or console' }), fallback: 'none' },
+  OTEL_TRACES_EXPORTER: { schema: z.enum(['none', 'console', 'otlp'], { error: 'must be none, console or otlp' }) },
   OTEL_SERVICE_NAME: { schema: nonEmpty },
+  OTEL_EXPORTER_OTLP_ENDPOINT: { schema: baseUrl },
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: { schema: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }) },
+  OTEL_EXPORTER_OTLP_PROTOCOL: { schema: otlpProtocol },
+  OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: { schema: otlpProtocol },
+  OTEL_EXPORTER_OTLP_HEADERS: { schema: otlpHeaders },
+  OTEL_EXPORTER_OTLP_TRACES_HEADERS: { schema: otlpHeaders },
 
   // Payload encryption (every client and the worker); the list's own grammar is codec/keys.ts's
   REFUNDS_ENCRYPTION_KEYS: { schema: z.string().trim() },
@@ -276,10 +298,32 @@ export function providerSettings(env: Env): ProviderSettings {
   };
 }
 
-/** HMAC key that signs completion callbacks; unset = refunds that ask for callbacks get them marked failed. */
-export function callbackSettings(env: Env): { secret?: string } {
+export interface CallbackSettings {
+  /** The current signing key; unset = refunds that ask for callbacks get them marked failed. */
+  secret?: string;
+  keyId: string;
+  /** The key being rotated out: still signs (a second signature) until it is removed. */
+  previous?: { secret: string; keyId: string };
+  /** Networks callbacks may reach although internal (loopback, RFC 1918, ...). */
+  allowedNetworks: string[];
+  /** Deliveries in flight at once per worker. */
+  maxConcurrent: number;
+}
+
+/** The completion callbacks' signing keys, allowed internal networks and concurrency. */
+export function callbackSettings(env: Env): CallbackSettings {
   const secret = read(env, 'REFUNDS_CALLBACK_SECRET');
-  return secret === undefined ? {} : { secret };
+  const keyId = read(env, 'REFUNDS_CALLBACK_KEY_ID');
+  const previousSecret = read(env, 'REFUNDS_CALLBACK_PREVIOUS_SECRET');
+  const settings: CallbackSettings = { keyId, allowedNetworks: read(env, 'REFUNDS_CALLBACK_ALLOWED_NETWORKS') ?? [], maxConcurrent: read(env, 'REFUNDS_CALLBACK_MAX_CONCURRENT') };
+  if (secret !== undefined) settings.secret = secret;
+  if (previousSecret !== undefined) {
+    if (secret === undefined) throw new ConfigError('REFUNDS_CALLBACK_PREVIOUS_SECRET is set without REFUNDS_CALLBACK_SECRET (the current key)');
+    const previousKeyId = required(env, 'REFUNDS_CALLBACK_PREVIOUS_KEY_ID', 'the key id receivers know the previous secret by');
+    if (previousKeyId === keyId) throw new ConfigError(`REFUNDS_CALLBACK_PREVIOUS_KEY_ID must differ from REFUNDS_CALLBACK_KEY_ID (both ${keyId})`);
+    settings.previous = { secret: previousSecret, keyId: previousKeyId };
+  }
+  return settings;
 }
 
 /** Worker.create options, by their SDK names. */
@@ -308,10 +352,31 @@ export function metricsSettings(env: Env): { bindAddress?: string } {
   return address === 'off' ? {} : { bindAddress: address };
 }
 
-/** OTEL_TRACES_EXPORTER (none = off) and OTEL_SERVICE_NAME (unset: the process's own name). */
-export function tracingSettings(env: Env): { exporter: 'none' | 'console'; serviceName?: string } {
+export interface TracingSettings {
+  exporter: 'none' | 'console' | 'otlp';
+  serviceName?: string;
+  /** With otlp: where spans are POSTed (OTEL_EXPORTER_OTLP_TRACES_ENDPOINT as is, or OTEL_EXPORTER_OTLP_ENDPOINT + /v1/traces). */
+  otlpTracesUrl?: string;
+}
+
+/**
+ * OTEL_TRACES_EXPORTER (none, console, otlp; unset = otlp when an OTLP endpoint is set, else
+ * none), the endpoint as OpenTelemetry's rules give it, OTEL_SERVICE_NAME (unset: the process's
+ * own name). Headers, timeouts, batching and resource attributes (OTEL_EXPORTER_OTLP_HEADERS,
+ * OTEL_BSP_*, OTEL_RESOURCE_ATTRIBUTES, ...) are read by the OpenTelemetry SDK itself.
+ */
+export function tracingSettings(env: Env): TracingSettings {
   const serviceName = read(env, 'OTEL_SERVICE_NAME');
-  return { exporter: read(env, 'OTEL_TRACES_EXPORTER'), ...(serviceName ? { serviceName } : {}) };
+  const tracesEndpoint = read(env, 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT');
+  const endpoint = read(env, 'OTEL_EXPORTER_OTLP_ENDPOINT');
+  read(env, 'OTEL_EXPORTER_OTLP_PROTOCOL');
+  read(env, 'OTEL_EXPORTER_OTLP_TRACES_PROTOCOL');
+  read(env, 'OTEL_EXPORTER_OTLP_HEADERS');
+  read(env, 'OTEL_EXPORTER_OTLP_TRACES_HEADERS');
+  const otlpTracesUrl = tracesEndpoint ?? (endpoint !== undefined ? `${endpoint}/v1/traces` : undefined);
+  const exporter = read(env, 'OTEL_TRACES_EXPORTER') ?? (otlpTracesUrl ? 'otlp' : 'none');
+  if (exporter === 'otlp' && !otlpTracesUrl) throw new ConfigError('OTEL_TRACES_EXPORTER=otlp needs OTEL_EXPORTER_OTLP_ENDPOINT (or OTEL_EXPORTER_OTLP_TRACES_ENDPOINT)');
+  return { exporter, ...(serviceName ? { serviceName } : {}), ...(exporter === 'otlp' && otlpTracesUrl ? { otlpTracesUrl } : {}) };
 }
 
 /** REFUNDS_ENCRYPTION_KEYS as written (codec/keys.ts parses it); undefined = payloads not encrypted. */
