@@ -12,6 +12,7 @@ import { createLogger, installWorkerRuntime, metricsBindAddress, providerSecrets
 import { loadCallbackSecret, loadProviderConfig, loadWorkerTuning } from './config.js';
 import { ensureSearchAttributes } from './search-attributes.js';
 import { connectWorker, createRefundWorker, prebuiltWorkflowBundle } from './worker.js';
+import { shippedWorkflowBundle } from './workflow-bundle.js';
 
 async function main(): Promise<void> {
   const temporal = loadTemporalConfig();
@@ -31,11 +32,15 @@ async function main(): Promise<void> {
 
   const connection = await connectWorker(temporal);
   const tracing = tracingFromEnv('refund-worker'); // OTEL_TRACES_EXPORTER=console|none
-  // The workflow bundle from .data/workflow-bundles/ (built by a child process when the sources
-  // changed), so webpack never runs in this process. Tracing adds workflow interceptors to the
-  // bundle through its plugin: then the SDK bundles in-process, as before.
-  const prebuilt = tracing ? undefined : await prebuiltWorkflowBundle({ log: (l) => console.log(`worker: ${l}`) });
-  if (prebuilt && !prebuilt.built) console.log(`worker: workflow bundle ${prebuilt.path} (cached, its ${prebuilt.sources} source files unchanged)`);
+  // Compiled (`node dist/worker/main.js`): the bundle `npm run build` shipped in
+  // dist/workflow-bundle/, with the tracing interceptors inside when tracing is on. From source:
+  // the bundle from .data/workflow-bundles/ (built by a child process when the sources changed),
+  // so webpack never runs in this process. Tracing adds workflow interceptors to the bundle
+  // through its plugin: from source the SDK then bundles in-process, as before.
+  const shipped = shippedWorkflowBundle(tracing ? 'opentelemetry' : 'plain', (l) => console.log(`worker: ${l}`));
+  if (shipped) console.log(`worker: workflow bundle ${shipped.path} (prebuilt by npm run build)`);
+  const prebuilt = shipped ?? (tracing ? undefined : await prebuiltWorkflowBundle({ log: (l) => console.log(`worker: ${l}`) }));
+  if (prebuilt && 'built' in prebuilt && !prebuilt.built) console.log(`worker: workflow bundle ${prebuilt.path} (cached, its ${prebuilt.sources} source files unchanged)`);
   if (!prebuilt) console.log(`worker: bundling the workflows in-process${tracing ? ' (tracing adds its interceptors to the bundle)' : ''}`);
   const { worker, close } = await createRefundWorker({
     connection,
@@ -45,7 +50,7 @@ async function main(): Promise<void> {
     ...(prebuilt ? { workflowBundle: prebuilt.bundle } : {}),
     ...(callbackSecret ? { callbackSecret } : {}),
     ...(converter ? { dataConverter: converter } : {}),
-    ...(tracing ? { extra: { plugins: [tracing.plugin] } } : {}),
+    ...(tracing ? { extra: { plugins: [tracing.plugin, ...(shipped ? [shipped.plugin] : [])] } } : {}),
   });
   const run = worker.run();
   console.log(`worker: polling task queue "${temporal.taskQueue}" in namespace "${temporal.namespace}" at ${temporal.address}`);

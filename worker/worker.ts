@@ -15,8 +15,10 @@ import type { Secret } from '../activities/secret.js';
 import type { ProviderConfig } from '../activities/types.js';
 import { connectionOptions, type TemporalConfig } from '../client/connection.js';
 import type { WorkerTuning } from '../domain/config.js';
+import { refundsNexusHandler } from '../nexus/handlers.js';
 
-export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
+/** workflows/index.ts from source, dist/workflows/index.js when compiled (`npm run build`). */
+export const WORKFLOWS_PATH = fileURLToPath(new URL(`../workflows/index.${import.meta.url.endsWith('.ts') ? 'ts' : 'js'}`, import.meta.url));
 
 /**
  * Sticky cache size when WORKER_MAX_CACHED_WORKFLOWS is unset. The SDK's own default is sized
@@ -58,6 +60,8 @@ export async function createRefundWorker(opts: RefundWorkerOptions): Promise<{ w
     taskQueue: opts.temporal.taskQueue,
     ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
     activities,
+    // The Nexus service `refunds` (nexus/service.ts), for workflows of other namespaces.
+    nexusServices: [refundsNexusHandler],
     ...(opts.dataConverter ? { dataConverter: opts.dataConverter } : {}),
     ...opts.tuning,
     maxCachedWorkflows: opts.tuning?.maxCachedWorkflows ?? DEFAULT_MAX_CACHED_WORKFLOWS,
