@@ -6,7 +6,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { Client, Connection, isGrpcServiceError, ServiceError } from '@temporalio/client';
+import { isGrpcServiceError, ServiceError } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
 import { dataConverter } from '../codec/data-converter.js';
 import { REFUND_STATUSES, type RefundStatus } from '../domain/status.js';
@@ -15,7 +15,7 @@ import { RefundRequestError } from '../domain/refund.js';
 import type { RefundState } from '../domain/state.js';
 import { ConfigError } from '../domain/config.js';
 import { RESOLUTIONS, type Resolution } from '../workflows/messages.js';
-import { connectionOptions, loadTemporalConfig, type TemporalConfig } from './connection.js';
+import { loadTemporalConfig, type TemporalConfig } from './connection.js';
 import { RefundActionRejectedError, RefundConflictError, RefundNotFoundError } from './errors.js';
 import { RefundsClient } from './refunds-client.js';
 import { buildCreateRequest, FIELD_FLAGS } from './cli/create-request.js';
@@ -97,11 +97,10 @@ function temporalConfig(flags: Flags, env: NodeJS.ProcessEnv): TemporalConfig {
   });
 }
 
-/** Like RefundsClient.connect (the same data converter: REFUNDS_ENCRYPTION_KEYS), with a shorter connect timeout: a CLI should fail fast. */
+/** RefundsClient.connect, as the worker and the HTTP API connect (the same data converter: REFUNDS_ENCRYPTION_KEYS), with a shorter connect timeout: a CLI should fail fast. */
 async function connect(config: TemporalConfig, converter: DataConverter | undefined): Promise<RefundsClient> {
   try {
-    const connection = await Connection.connect({ ...connectionOptions(config), connectTimeout: CONNECT_TIMEOUT });
-    return new RefundsClient(new Client({ connection, namespace: config.namespace, ...(converter ? { dataConverter: converter } : {}) }), config.taskQueue);
+    return await RefundsClient.connect(config, converter, [], { connectTimeout: CONNECT_TIMEOUT });
   } catch (err) {
     const cause = err instanceof ServiceError && err.cause instanceof Error ? err.cause.message : err instanceof Error ? err.message : String(err);
     throw new TemporalUnreachableError(`cannot reach Temporal at ${config.address}: is \`npm start\` running? (${cause.split('\n')[0]})`, { cause: err });
