@@ -15,7 +15,7 @@ import { ApplicationFailure, type DataConverter, type Duration } from '@temporal
 import { dataConverter } from '../codec/data-converter.js';
 import { nextCheckAfter } from '../domain/schedule.js';
 import { WORKFLOW_TYPES } from '../domain/messages.js';
-import { parseRefundRequest, type RefundRequest } from '../domain/refund.js';
+import { parseRefundRequest, RefundRequestError, type RefundRequest } from '../domain/refund.js';
 import { initialRefundState, type OperatorInput, type RefundState } from '../domain/state.js';
 import { isFinalStatus, type RefundStatus } from '../domain/status.js';
 import type { Provider } from '../domain/providers.js';
@@ -29,6 +29,7 @@ import {
   type RejectInput,
   type ResolveInput,
 } from '../workflows/messages.js';
+import { requestHygieneIssues } from './input-hygiene.js';
 import { connectionOptions, loadTemporalConfig, type TemporalConfig } from './connection.js';
 import { decodeRow, type RefundSummaryRow } from './decode.js';
 import { RefundActionRejectedError, RefundConflictError, RefundNotFoundError } from './errors.js';
@@ -117,6 +118,9 @@ export class RefundsClient {
    */
   async create(input: unknown): Promise<CreateResult> {
     const request = parseRefundRequest(input);
+    // Free text without control/bidi characters, idempotency keys from the safe set (client/input-hygiene.ts).
+    const unsafe = requestHygieneIssues(request);
+    if (unsafe.length > 0) throw new RefundRequestError(unsafe.map((i) => ({ path: i.path.join('.'), message: i.message })));
     const options = refundStartOptions(request);
     const refundId = options.workflowId;
     let created = true;
