@@ -6,13 +6,15 @@
  *  - the refund workflow's activities (refunds.ts), the same for every provider, each calling that
  *    provider's ProviderAdapter (activities/<provider>/adapter.ts), which answers RefundOutcome;
  *  - the v1 activities (v1.ts) of the frozen workflows/v1, on the same clients and maps;
- *  - deliverCallback (callbacks.ts), used by both workflows.
+ *  - deliverCallback (callbacks.ts), used by both workflows, on its own dispatcher (callback-dispatcher.ts).
  *
  * Every provider call runs through edge(): the worker-side rate budget, metrics, and the
  * conversion of a ProviderError into a typed ApplicationFailure (see errors.ts: submit activities
  * turn a possibly-processed transient failure into a non-retryable 'ProviderAmbiguous').
  */
 import type { Provider } from '../domain/providers.js';
+import { Redactor } from '../ops/redact.js';
+import { createCallbackDispatcher } from './callback-dispatcher.js';
 import { createCallbackActivities } from './callbacks.js';
 import type { CallContext } from './context.js';
 import { toActivityError, type ProviderOperation } from './errors.js';
@@ -41,6 +43,8 @@ export function createActivities(deps: ActivityDeps) {
   const linkmoneyConfig = { ...config.linkmoney, statusPath: config.linkmoney.statusPath || DEFAULT_LINKMONEY_STATUS_PATH };
   // One token cache per worker (per createActivities call), never module state.
   const linkmoneyTokens = new LinkMoneyTokenCache(linkmoneyConfig);
+  // The credentials and every Secret of the process (Link Money access tokens included), the patterns.
+  const redactor = new Redactor();
   // SecPaid refuses more than 60 requests a minute: the worker keeps under its own budget.
   const limiters: Partial<Record<Provider, SlidingWindowLimiter>> = {
     secpaid: new SlidingWindowLimiter('secpaid', config.secpaid.requestsPerMinute ?? DEFAULT_SECPAID_REQUESTS_PER_MINUTE),
@@ -64,9 +68,10 @@ export function createActivities(deps: ActivityDeps) {
       await limiters[provider]?.acquire(20_000);
       const result = await fn(ctx);
       recordProviderCall(provider, operation, performance.now() - started);
-      return result;
+      // Provider text (messages, raw values) is redacted before it enters history, the API or a callback.
+      return redactor.answer(result);
     } catch (err) {
-      const failure = toActivityError(err, provider, operation, { requestTimeoutMs: ctx.timeoutMs });
+      const failure = toActivityError(redactor.error(err), provider, operation, { requestTimeoutMs: ctx.timeoutMs });
       recordProviderCall(provider, operation, performance.now() - started, { original: err, failure });
       if (failure !== err) ctx.log.warn(`${provider} ${operation} failed`, { provider, error: String((failure as Error).message) });
       throw failure;
@@ -82,8 +87,10 @@ export function createActivities(deps: ActivityDeps) {
 
   return {
     ...createCallbackActivities({
-      dispatcher: deps.dispatcher,
-      ...(deps.callbackSecret ? { secret: deps.callbackSecret } : {}),
+      // Never the providers' pool: the callbacks' own refuses internal destinations.
+      dispatcher: deps.callbacks?.dispatcher ?? createCallbackDispatcher(),
+      keys: deps.callbacks?.keys ?? (deps.callbackSecret ? [{ id: 'k1', secret: deps.callbackSecret }] : []),
+      ...(deps.callbacks?.maxConcurrent ? { maxConcurrent: deps.callbacks.maxConcurrent } : {}),
       timeoutMs: config.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
       now,
     }),

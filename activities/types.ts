@@ -10,6 +10,7 @@ import type { CurrencyCode } from '../domain/money.js';
 import type { FinalOutcome, RefundOutcome } from '../domain/outcome.js';
 import type { Secret } from './secret.js';
 import type { AdapterLogger } from './log.js';
+import type { CallbackSigningKey } from './callbacks.js';
 
 // ---------------------------------------------------------------------------------------------
 // Worker configuration
@@ -48,8 +49,14 @@ export interface ActivityDeps {
   /** Used outside an activity context (inside one, Context.current().log is used). */
   log?: AdapterLogger;
   now?: () => Date;
-  /** HMAC key of completion callbacks (REFUNDS_CALLBACK_SECRET); callbacks fail without it. */
+  /** HMAC key of completion callbacks (REFUNDS_CALLBACK_SECRET) with key id k1, when `callbacks.keys` is not given; callbacks fail without a key. */
   callbackSecret?: Secret;
+  /**
+   * Completion callbacks: the signing keys (current first), their own dispatcher (default: a new
+   * createCallbackDispatcher() refusing every internal address, never `dispatcher`) and the
+   * number of deliveries in flight at once.
+   */
+  callbacks?: { keys?: CallbackSigningKey[]; dispatcher?: Dispatcher; maxConcurrent?: number };
 }
 
 // ---------------------------------------------------------------------------------------------

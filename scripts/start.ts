@@ -146,6 +146,8 @@ async function main(): Promise<void> {
   env.LOG_FORMAT ??= 'pretty'; // the API too
   // Callbacks are signed; a local run gets a fixed development key unless one is given.
   workerEnv.REFUNDS_CALLBACK_SECRET ||= 'dev-callback-secret-local-only';
+  // Callbacks refuse internal addresses; a local run may call back receivers on this machine.
+  workerEnv.REFUNDS_CALLBACK_ALLOWED_NETWORKS ||= '127.0.0.0/8,::1';
   await whenReady(tsx('worker/main.ts', workerEnv, true), 'worker');
   lines.push(`Refund worker       task queue "${temporal.taskQueue}"`);
 

@@ -3,6 +3,7 @@
  * default and its validation live): provider credentials and the callback key wrapped in Secret,
  * process.env as the default environment. Only worker/ imports this file.
  */
+import type { CallbackSigningKey } from '../activities/callbacks.js';
 import { Secret } from '../activities/secret.js';
 import type { ProviderConfig } from '../activities/types.js';
 import { callbackSettings, providerSettings, workerTuning, type Env, type WorkerTuning } from '../domain/config.js';
@@ -25,6 +26,15 @@ export function loadProviderConfig(env: Env = process.env): ProviderConfig {
 export function loadCallbackSecret(env: Env = process.env): Secret | undefined {
   const { secret } = callbackSettings(env);
   return secret === undefined ? undefined : new Secret(secret);
+}
+
+/** The callbacks' signing keys (current first, the previous one during a rotation), allowed internal networks, concurrency. */
+export function loadCallbackOptions(env: Env = process.env): { keys: CallbackSigningKey[]; allowedNetworks: string[]; maxConcurrent: number } {
+  const s = callbackSettings(env);
+  const keys: CallbackSigningKey[] = [];
+  if (s.secret !== undefined) keys.push({ id: s.keyId, secret: new Secret(s.secret) });
+  if (s.previous) keys.push({ id: s.previous.keyId, secret: new Secret(s.previous.secret) });
+  return { keys, allowedNetworks: s.allowedNetworks, maxConcurrent: s.maxConcurrent };
 }
 
 export function loadWorkerTuning(env: Env = process.env): WorkerTuning {

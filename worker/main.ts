@@ -9,7 +9,7 @@ import { dataConverter } from '../codec/data-converter.js';
 import { ConfigError } from '../domain/config.js';
 import { tracingFromEnv } from '../ops/tracing.js';
 import { createLogger, installWorkerRuntime, metricsBindAddress, providerSecrets } from '../ops/runtime.js';
-import { loadCallbackSecret, loadProviderConfig, loadWorkerTuning } from './config.js';
+import { loadCallbackOptions, loadCallbackSecret, loadProviderConfig, loadWorkerTuning } from './config.js';
 import { ensureSearchAttributes } from './search-attributes.js';
 import { connectWorker, createRefundWorker, prebuiltWorkflowBundle } from './worker.js';
 import { shippedWorkflowBundle } from './workflow-bundle.js';
@@ -19,6 +19,7 @@ async function main(): Promise<void> {
   const providers = loadProviderConfig();
   const tuning = loadWorkerTuning();
   const callbackSecret = loadCallbackSecret();
+  const callbacks = loadCallbackOptions(); // keys with their ids, allowed internal networks, concurrency
   const converter = dataConverter(); // REFUNDS_ENCRYPTION_KEYS: fails here, naming the variable
   const metrics = metricsBindAddress();
   // JSON lines (LOG_FORMAT=pretty for humans), credentials and card/bank data redacted.
@@ -48,7 +49,7 @@ async function main(): Promise<void> {
     providers,
     tuning,
     ...(prebuilt ? { workflowBundle: prebuilt.bundle } : {}),
-    ...(callbackSecret ? { callbackSecret } : {}),
+    callbacks,
     ...(converter ? { dataConverter: converter } : {}),
     ...(tracing ? { extra: { plugins: [tracing.plugin, ...(shipped ? [shipped.plugin] : [])] } } : {}),
   });

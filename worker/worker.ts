@@ -11,6 +11,8 @@ import { fileURLToPath } from 'node:url';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from '../activities/index.js';
 import { createDispatcher } from '../activities/http.js';
+import { createCallbackDispatcher } from '../activities/callback-dispatcher.js';
+import type { CallbackSigningKey } from '../activities/callbacks.js';
 import type { Secret } from '../activities/secret.js';
 import type { ProviderConfig } from '../activities/types.js';
 import { connectionOptions, type TemporalConfig } from '../client/connection.js';
@@ -40,8 +42,10 @@ export interface RefundWorkerOptions {
   connection: NativeConnection;
   temporal: Pick<TemporalConfig, 'namespace' | 'taskQueue'>;
   providers: ProviderConfig;
-  /** Signs completion callbacks (REFUNDS_CALLBACK_SECRET). */
+  /** Signs completion callbacks (REFUNDS_CALLBACK_SECRET, key id k1) unless `callbacks.keys` is given. */
   callbackSecret?: Secret;
+  /** Completion callbacks: signing keys (current first), internal networks they may reach (none by default), deliveries at once. */
+  callbacks?: { keys?: CallbackSigningKey[]; allowedNetworks?: string[]; maxConcurrent?: number };
   tuning?: Partial<WorkerTuning>;
   /** Pre-built bundle (tests build it once per file). */
   workflowBundle?: WorkerOptions['workflowBundle'];
@@ -53,7 +57,18 @@ export interface RefundWorkerOptions {
 
 export async function createRefundWorker(opts: RefundWorkerOptions): Promise<{ worker: Worker; close(): Promise<void> }> {
   const dispatcher = createDispatcher({ timeoutMs: opts.providers.requestTimeoutMs ?? 15_000 });
-  const activities = createActivities({ config: opts.providers, dispatcher, ...(opts.callbackSecret ? { callbackSecret: opts.callbackSecret } : {}) });
+  // Callbacks have a pool of their own that refuses internal addresses (activities/callback-dispatcher.ts).
+  const callbackDispatcher = createCallbackDispatcher({ allowedNetworks: opts.callbacks?.allowedNetworks ?? [] });
+  const activities = createActivities({
+    config: opts.providers,
+    dispatcher,
+    ...(opts.callbackSecret ? { callbackSecret: opts.callbackSecret } : {}),
+    callbacks: {
+      dispatcher: callbackDispatcher,
+      ...(opts.callbacks?.keys ? { keys: opts.callbacks.keys } : {}),
+      ...(opts.callbacks?.maxConcurrent ? { maxConcurrent: opts.callbacks.maxConcurrent } : {}),
+    },
+  });
   const worker = await Worker.create({
     connection: opts.connection,
     namespace: opts.temporal.namespace,
@@ -67,7 +82,7 @@ export async function createRefundWorker(opts: RefundWorkerOptions): Promise<{ w
     maxCachedWorkflows: opts.tuning?.maxCachedWorkflows ?? DEFAULT_MAX_CACHED_WORKFLOWS,
     ...opts.extra,
   });
-  return { worker, close: () => dispatcher.close() };
+  return { worker, close: () => Promise.all([dispatcher.close(), callbackDispatcher.close()]).then(() => undefined) };
 }
 
 // ------------------------------------------------------------------ prebuilt workflow bundle

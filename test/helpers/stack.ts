@@ -46,7 +46,10 @@ let runtimeInstalled = false;
 /** The callbacks' HMAC key in tests. */
 export const TEST_CALLBACK_SECRET = 'test-callback-secret-0123456789';
 
-export async function startStack(opts: { requestTimeoutMs?: number } = {}): Promise<Stack> {
+/** Callbacks may reach receivers on this machine in tests (the SSRF test passes [] to refuse them). */
+export const TEST_CALLBACK_ALLOWED_NETWORKS = ['127.0.0.0/8', '::1'];
+
+export async function startStack(opts: { requestTimeoutMs?: number; callbackAllowedNetworks?: string[] } = {}): Promise<Stack> {
   if (!runtimeInstalled) {
     runtimeInstalled = true;
     try {
@@ -65,6 +68,7 @@ export async function startStack(opts: { requestTimeoutMs?: number } = {}): Prom
     temporal: { namespace, taskQueue },
     providers: sandboxProviderConfig(sandbox, opts.requestTimeoutMs),
     callbackSecret: new Secret(TEST_CALLBACK_SECRET),
+    callbacks: { allowedNetworks: opts.callbackAllowedNetworks ?? TEST_CALLBACK_ALLOWED_NETWORKS },
     extra: { shutdownGraceTime: '1s' },
   });
   const running = worker.run();
