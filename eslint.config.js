@@ -13,7 +13,7 @@ const forbiddenInWorkflows = [
 ];
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', '.temporal/**', '.data/**', 'coverage/**', 'dist/**', 'packages/*/dist/**'] },
+  { ignores: ['node_modules/**', '.temporal/**', '.data/**', 'coverage/**', '**/dist/**'] },
   ...tseslint.configs.recommended,
   {
     rules: {
