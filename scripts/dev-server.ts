@@ -18,6 +18,8 @@ export interface DevServerOptions {
   uiPort?: number;
   headless?: boolean;
   namespace?: string;
+  /** More namespaces to create at start (for example a Nexus caller's); existing ones are kept. */
+  extraNamespaces?: string[];
   logLevel?: 'debug' | 'info' | 'warn' | 'error';
   /** The server's stdout (its own banner): ignored by default; stderr is always shown. */
   stdout?: 'inherit' | 'ignore';
@@ -37,6 +39,7 @@ export interface DevServer {
 
 function devServerArgs(opts: Required<Pick<DevServerOptions, 'port' | 'namespace'>> & DevServerOptions): string[] {
   const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(opts.port), '--namespace', opts.namespace];
+  for (const ns of opts.extraNamespaces ?? []) args.push('--namespace', ns);
   args.push('--log-level', opts.logLevel ?? 'error');
   if (opts.dbFile) {
     args.push('--db-filename', opts.dbFile);

@@ -11,13 +11,16 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { join, resolve } from 'node:path';
+import { Connection } from '@temporalio/client';
 import { credentialsFromEnv, resolveCredentials } from '../sandbox/credentials.js';
 import { loadTemporalConfig } from '../client/connection.js';
 import { loadCodecServerConfig } from '../codec/config.js';
 import { localKeyEntries } from '../codec/keys.js';
 import { startCodecServer } from '../codec/server.js';
 import { apiSettings, ConfigError, providerSettings, startSettings, temporalSettings, type StartSettings } from '../domain/config.js';
+import { DEFAULT_REFUNDS_ENDPOINT, REFUNDS_NEXUS_SERVICE } from '../nexus/service.js';
 import { startDevServer, type DevServer } from './dev-server.js';
+import { ensureNexusEndpoint } from './nexus-endpoint.js';
 import { isPortOpen, spawnChild, stopChild, waitFor } from './processes.js';
 import { PROJECT_ROOT } from './temporal-binaries.js';
 
@@ -28,6 +31,8 @@ let dataDir: string;
 const children: ChildProcess[] = [];
 let devServer: DevServer | undefined;
 let stopping = false;
+/** The dev server's second namespace, for Nexus callers such as examples/order-cancellation. */
+const CALLER_NAMESPACE = 'orders';
 
 function tsx(script: string, childEnv: NodeJS.ProcessEnv, ipc = false): ChildProcess {
   const child = spawnChild(process.execPath, ['--import', 'tsx', join(PROJECT_ROOT, script)], {
@@ -105,7 +110,7 @@ async function main(): Promise<void> {
       if (await isPortOpen(p)) throw new ConfigError(`port ${p} is already in use (another npm start?); set TEMPORAL_PORT / TEMPORAL_UI_PORT`);
     }
     console.log(`start: Temporal dev server (data in ${dataDir}) ...`);
-    devServer = await startDevServer({ dbFile: join(dataDir, 'temporal.db'), port, uiPort, namespace, logLevel: 'error', ...(codecEndpoint ? { extraArgs: ['--ui-codec-endpoint', codecEndpoint.url] } : {}) });
+    devServer = await startDevServer({ dbFile: join(dataDir, 'temporal.db'), port, uiPort, namespace, extraNamespaces: [CALLER_NAMESPACE], logLevel: 'error', ...(codecEndpoint ? { extraArgs: ['--ui-codec-endpoint', codecEndpoint.url] } : {}) });
     await waitFor('Temporal Web UI', async () => (await fetch(devServer!.uiUrl!)).ok, { timeoutMs: 30_000 });
     workerEnv.TEMPORAL_ADDRESS = devServer.address;
     lines.push(`Temporal Web UI     ${devServer.uiUrl}`, `Temporal frontend   ${devServer.address}  (namespace ${devServer.namespace}, SQLite ${join(dataDir, 'temporal.db')})`);
@@ -113,6 +118,14 @@ async function main(): Promise<void> {
     lines.push(`Temporal frontend   ${env.TEMPORAL_ADDRESS}  (namespace ${namespace}, external cluster)`);
   }
   const temporal = loadTemporalConfig(workerEnv);
+  // The Nexus endpoint of the service `refunds`, on the dev server only (a cluster's operator makes it: README "Nexus").
+  if (devServer) {
+    const conn = await Connection.connect({ address: devServer.address });
+    const made = await ensureNexusEndpoint(conn, { name: DEFAULT_REFUNDS_ENDPOINT, namespace, taskQueue: temporal.taskQueue }).finally(() => conn.close());
+    lines.push(`Nexus endpoint      "${DEFAULT_REFUNDS_ENDPOINT}" -> service "${REFUNDS_NEXUS_SERVICE}" on namespace ${namespace}, task queue "${temporal.taskQueue}" (${made}); callers in namespace ${CALLER_NAMESPACE}`);
+  } else {
+    lines.push('Nexus endpoint      not created on an external cluster (README "Nexus")');
+  }
 
   // 2. Provider sandbox, for every provider without a base URL of its own.
   if (settings.sandbox) {

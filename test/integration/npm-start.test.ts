@@ -69,6 +69,13 @@ describe('npm start', () => {
     expect(started.output()).toContain(`HTTP API            http://127.0.0.1:${apiPort}  (Bearer dev-token)`);
     expect((await fetch(`http://127.0.0.1:${apiPort}/readyz`)).status).toBe(200);
     expect((await fetch(`http://127.0.0.1:${apiPort}/v1/refunds?limit=1`, { headers: { authorization: 'Bearer dev-token' } })).status).toBe(200);
+    // The Nexus endpoint of the service refunds, and the callers' namespace (issue 15).
+    expect(started.output()).toContain('Nexus endpoint      "refunds" -> service "refunds" on namespace default, task queue "refunds" (created); callers in namespace orders');
+    const operator = await Connection.connect({ address: `127.0.0.1:${port}` });
+    const { endpoints } = await operator.operatorService.listNexusEndpoints({ name: 'refunds' });
+    expect(endpoints?.map((e) => e.spec?.target?.worker)).toEqual([expect.objectContaining({ namespace: 'default', taskQueue: 'refunds' })]);
+    expect((await operator.workflowService.describeNamespace({ namespace: 'orders' })).namespaceInfo?.name).toBe('orders');
+    await operator.close();
 
     // A SecPaid refund waits for the admin review: still pending when we stop.
     const admin = `http://127.0.0.1:${sandboxPort}/_sandbox`;
@@ -83,6 +90,7 @@ describe('npm start', () => {
     expect(processesMentioning(dataDir)).toEqual([]);
 
     started = await npmStart(env);
+    expect(started.output()).toContain('task queue "refunds" (unchanged); callers in namespace orders');
     refunds = new RefundsClient(new Client({ connection: await Connection.connect({ address: `127.0.0.1:${port}` }) }), 'refunds');
     const after = await refunds.get(refund.refundId);
     expect(after.status).toBe('pending');
