@@ -12,7 +12,8 @@
  *
  *   npx tsx bench/memory.ts --waiting 2000 --wake 500 --caches 10,50,100,300,default --concurrency 50 --out /tmp/memory.md
  *
- * Flags: --phases idle,cache; --variants default,semi2,... (see VARIANTS); --idle-seconds 15.
+ * Flags: --phases idle,cache; --variants default,semi2,... (see VARIANTS); --idle-seconds 15;
+ * --cache-node-args '--flag ...' and --cache-env K=V,... for the cache phase's workers.
  */
 import { writeFileSync } from 'node:fs';
 import { RefundsClient } from '../client/refunds-client.js';
@@ -30,6 +31,13 @@ const CACHES = (flag(argv, 'caches') ?? '10,50,100,300,default').split(',');
 const PHASES = new Set((flag(argv, 'phases') ?? 'idle,cache').split(','));
 const OUT = flag(argv, 'out');
 const CACHE_NODE_ARGS = (flag(argv, 'cache-node-args') ?? '').split(' ').filter(Boolean);
+/** Extra environment for the cache phase's workers: `--cache-env MALLOC_ARENA_MAX=2,FOO=bar`. */
+const CACHE_ENV: Record<string, string> = Object.fromEntries(
+  (flag(argv, 'cache-env') ?? '')
+    .split(',')
+    .filter(Boolean)
+    .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
+);
 
 /** V8 flag variants for the idle phase (and --cache-node-args for the cache phase). */
 const VARIANTS: Record<string, string[]> = {
@@ -105,7 +113,7 @@ async function main(): Promise<void> {
     if (PHASES.has('cache')) {
       out(`## Sticky cache: ${WAITING} Link Money refunds started at once, then waiting in the settlement hold`);
       out('');
-      out(`Per cache size, on a fresh task queue, a fresh worker${CACHE_NODE_ARGS.length ? ` (node ${CACHE_NODE_ARGS.join(' ')})` : ''}: idle 5 s; ${WAITING} Link Money refunds of payments settled now created ${START_RATE ? `at ${START_RATE}/s` : 'at once'} (at most ${CONCURRENCY} \`create\` in flight) and worked off until every one waits on its hold timer (burst); RSS sampled ${IDLE_S} s while they all wait; then \`RefundsClient.get\` (describe + \`getRefund\` query) of the ${WAKE} started first (least recently used: evicted when the cache is smaller than ${WAITING}), at most ${CONCURRENCY} in flight; then the same on a few just woken (warm).`);
+      out(`Per cache size, on a fresh task queue, a fresh worker${CACHE_NODE_ARGS.length ? ` (node ${CACHE_NODE_ARGS.join(' ')})` : ''}${Object.keys(CACHE_ENV).length ? ` (env ${JSON.stringify(CACHE_ENV)})` : ''}: idle 5 s; ${WAITING} Link Money refunds of payments settled now created ${START_RATE ? `at ${START_RATE}/s` : 'at once'} (at most ${CONCURRENCY} \`create\` in flight) and worked off until every one waits on its hold timer (burst); RSS sampled ${IDLE_S} s while they all wait; then \`RefundsClient.get\` (describe + \`getRefund\` query) of the ${WAKE} started first (least recently used: evicted when the cache is smaller than ${WAITING}), at most ${CONCURRENCY} in flight; then the same on a few just woken (warm).`);
       out('');
       out('| WORKER_MAX_CACHED_WORKFLOWS | idle RSS | burst: refunds/s to waiting | burst: RSS max | waiting: RSS avg / max | cached | forced evictions | wake evicted: /s, p50, p95 | RSS after wake | warm p95 | CPU in burst / wake |');
       out('|---|---|---|---|---|---|---|---|---|---|---|');
@@ -114,7 +122,7 @@ async function main(): Promise<void> {
         const refunds = new RefundsClient(stack.client, queue);
         const reqs = await makeRequests(stack.admin, 'linkmoney', WAITING, `mem${c}`, new Date().toISOString());
         const ids = reqs.map((r) => `refund-${r.idempotencyKey}`);
-        const env: Record<string, string> = c === 'default' ? {} : { WORKER_MAX_CACHED_WORKFLOWS: c };
+        const env: Record<string, string> = { ...CACHE_ENV, ...(c === 'default' ? {} : { WORKER_MAX_CACHED_WORKFLOWS: c }) };
         w = await startBenchWorker(stack, queue, { env, nodeArgs: CACHE_NODE_ARGS });
         log(`cache ${c}: ${w.bundle}`);
         const idle = new ProcSampler(w.pid, 500).start();
