@@ -124,6 +124,13 @@ export class DestinationPolicy {
   }
 }
 
+/** `localhost` and `*.localhost` (RFC 6761), with or without the root dot. */
+const LOCALHOST = /(^|\.)localhost\.?$/i;
+const LOOPBACK_ADDRESSES = [
+  { address: '127.0.0.1', family: 4 },
+  { address: '::1', family: 6 },
+];
+
 export type LookupAll = (hostname: string) => Promise<{ address: string; family: number }[]>;
 
 const systemLookup: LookupAll = (hostname) =>
@@ -150,7 +157,11 @@ export function createCallbackDispatcher(options: CallbackDispatcherOptions = {}
     keepAliveTimeout: 4_000,
     connect(opts, callback) {
       const host = opts.hostname;
-      const resolved = isIP(host) ? Promise.resolve([{ address: host, family: isIP(host) }]) : lookup(host);
+      const resolved = isIP(host)
+        ? Promise.resolve([{ address: host, family: isIP(host) }])
+        : LOCALHOST.test(host)
+          ? Promise.resolve(LOOPBACK_ADDRESSES) // RFC 6761: always loopback, whatever the resolver says
+          : lookup(host);
       resolved.then(
         (addresses) => {
           if (addresses.length === 0) throw Object.assign(new Error(`${host} has no address`), { code: 'ENOTFOUND' });

@@ -10,7 +10,7 @@ import { Secret } from '../../activities/secret.js';
 import type { ProviderConfig } from '../../activities/types.js';
 import { RefundsClient } from '../../client/refunds-client.js';
 import { startSandbox, type RunningSandbox } from '../../sandbox/server.js';
-import { createRefundWorker } from '../../worker/worker.js';
+import { createRefundWorker, type RefundWorkerOptions } from '../../worker/worker.js';
 
 export interface Stack {
   sandbox: RunningSandbox;
@@ -49,7 +49,9 @@ export const TEST_CALLBACK_SECRET = 'test-callback-secret-0123456789';
 /** Callbacks may reach receivers on this machine in tests (the SSRF test passes [] to refuse them). */
 export const TEST_CALLBACK_ALLOWED_NETWORKS = ['127.0.0.0/8', '::1'];
 
-export async function startStack(opts: { requestTimeoutMs?: number; callbackAllowedNetworks?: string[] } = {}): Promise<Stack> {
+export async function startStack(
+  opts: { requestTimeoutMs?: number; callbackAllowedNetworks?: string[]; callbackMaxConcurrent?: number; tuning?: RefundWorkerOptions['tuning'] } = {},
+): Promise<Stack> {
   if (!runtimeInstalled) {
     runtimeInstalled = true;
     try {
@@ -68,7 +70,8 @@ export async function startStack(opts: { requestTimeoutMs?: number; callbackAllo
     temporal: { namespace, taskQueue },
     providers: sandboxProviderConfig(sandbox, opts.requestTimeoutMs),
     callbackSecret: new Secret(TEST_CALLBACK_SECRET),
-    callbacks: { allowedNetworks: opts.callbackAllowedNetworks ?? TEST_CALLBACK_ALLOWED_NETWORKS },
+    callbacks: { allowedNetworks: opts.callbackAllowedNetworks ?? TEST_CALLBACK_ALLOWED_NETWORKS, ...(opts.callbackMaxConcurrent ? { maxConcurrent: opts.callbackMaxConcurrent } : {}) },
+    ...(opts.tuning ? { tuning: opts.tuning } : {}),
     extra: { shutdownGraceTime: '1s' },
   });
   const running = worker.run();
