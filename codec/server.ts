@@ -11,7 +11,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { Payload, PayloadCodec } from '@temporalio/common';
 import { z } from 'zod';
 import type { Secret } from '../activities/secret.js';
-import { TokenBuckets, type RateLimitOptions } from '../client/api/rate-limit.js';
+import { TokenBuckets, type RateLimitOptions } from '../ops/rate-limit.js';
 import { CODEC_SERVER_DEFAULTS } from '../domain/config.js';
 import { BodyTooLargeError, readLimitedBody } from '../ops/http-body.js';
 import { listen, type RunningServer } from '../ops/listen.js';

@@ -21,8 +21,21 @@ export type Env = Record<string, string | undefined>;
 // Defaults that are also the servers' own option defaults
 // ---------------------------------------------------------------------------------------------
 
-/** The HTTP API (client/api/server.ts): request body limit and per-client rate limit. */
-export const API_DEFAULTS = { maxBodyBytes: 64 * 1024, rateLimit: { ratePerSecond: 50, burst: 100 } } as const;
+/**
+ * The HTTP API (client/api/server.ts): request body limit, the rate limit per API key (the limit
+ * per client address, checked before authentication, is `addressFactor` times it), and failed
+ * authentications allowed per address in a window before 429.
+ */
+export const API_DEFAULTS = {
+  maxBodyBytes: 64 * 1024,
+  rateLimit: { ratePerSecond: 50, burst: 100 },
+  addressFactor: 4,
+  authFailures: { max: 10, windowMs: 60_000 },
+} as const;
+
+/** Roles of API keys (REFUNDS_API_KEYS): service = create, read, list; operator = also approve, reject, cancel, resolve. */
+export const API_ROLES = ['service', 'operator'] as const;
+export type ApiRole = (typeof API_ROLES)[number];
 
 /** The codec server (codec/server.ts): the dev server's Web UI origins, body limit, rate limit. */
 export const CODEC_SERVER_DEFAULTS = {
@@ -36,6 +49,7 @@ export const CODEC_SERVER_DEFAULTS = {
 // ---------------------------------------------------------------------------------------------
 
 const HOST_PORT = /^[A-Za-z0-9.\-_[\]:]+:\d{1,5}$/;
+const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
 const PRINTABLE = /^[\x21-\x7e]+$/;
 
 const nonEmpty = z.string().trim().min(1, 'must not be empty');
@@ -159,7 +173,8 @@ export const VARIABLES = {
   // Payload encryption (every client and the worker); the list's own grammar is codec/keys.ts's
   REFUNDS_ENCRYPTION_KEYS: { schema: z.string().trim() },
 
-  // HTTP API (`npm run api`)
+  // HTTP API (`npm run api`). REFUNDS_API_KEYS: name:role:key or name:role:sha256:<hex>, comma-separated (apiKeySpecs)
+  REFUNDS_API_KEYS: { schema: z.string().trim() },
   REFUNDS_API_TOKEN: { schema: token(8) },
   REFUNDS_API_PORT: { schema: port, fallback: '8080' },
   REFUNDS_API_HOST: { schema: nonEmpty, fallback: '127.0.0.1' },
@@ -385,25 +400,92 @@ export function encryptionSettings(env: Env): { keys?: string } {
   return keys ? { keys } : {};
 }
 
+/** One entry of REFUNDS_API_KEYS: the key itself (`key`) or its SHA-256 in hex (`sha256`). */
+export interface ApiKeySpec {
+  name: string;
+  role: ApiRole;
+  key?: string;
+  sha256?: string;
+}
+
 export interface ApiSettings {
   port: number;
   host: string;
-  token: string;
+  /** REFUNDS_API_TOKEN (the one shared token of before): an operator key named "token". */
+  token?: string;
+  /** REFUNDS_API_KEYS. */
+  keys?: ApiKeySpec[];
   maxBodyBytes: number;
   rateLimit: { ratePerSecond: number; burst: number };
 }
 
+const KEY_NAME = /^[a-z0-9][a-z0-9._-]{0,63}$/;
+const KEY_TEXT = /^[\x21-\x2b\x2d-\x7e]{8,512}$/; // printable ASCII without space or comma
+const SHA256_HEX = /^[0-9a-f]{64}$/;
+
+/**
+ * REFUNDS_API_KEYS: entries separated by commas or new lines, each `name:role:key` or
+ * `name:role:sha256:<64 hex digits>` (the SHA-256 of the key, so configuration need not hold it).
+ * A name may appear twice with the same role: two keys valid at once while one is rotated out.
+ */
+export function apiKeySpecs(value: string): ApiKeySpec[] {
+  const entries = value.split(/[,\n]/).map((e) => e.trim()).filter(Boolean);
+  if (entries.length === 0) throw new ConfigError('REFUNDS_API_KEYS: no keys listed (name:role:key, comma-separated)');
+  const roles = new Map<string, string>();
+  return entries.map((entry, i) => {
+    const [name = '', role = '', ...rest] = entry.split(':');
+    const where = `REFUNDS_API_KEYS entry ${i + 1}`;
+    if (!KEY_NAME.test(name)) throw new ConfigError(`${where}: the name must be 1-64 of a-z 0-9 . _ - (got ${JSON.stringify(name)})`);
+    if (!(API_ROLES as readonly string[]).includes(role)) throw new ConfigError(`${where} (${name}): the role must be one of ${API_ROLES.join(', ')}`);
+    if (roles.has(name) && roles.get(name) !== role) throw new ConfigError(`${where} (${name}): listed again with another role (two keys of one name are for rotation)`);
+    roles.set(name, role);
+    if (rest[0] === 'sha256' && rest.length === 2) {
+      if (!SHA256_HEX.test(rest[1]!)) throw new ConfigError(`${where} (${name}): sha256: must be followed by 64 lowercase hex digits`);
+      return { name, role: role as ApiRole, sha256: rest[1]! };
+    }
+    const key = rest.join(':');
+    if (!KEY_TEXT.test(key)) throw new ConfigError(`${where} (${name}): the key must be 8-512 printable ASCII characters without spaces or commas (or sha256:<hex>)`);
+    return { name, role: role as ApiRole, key };
+  });
+}
+
+/**
+ * Good enough to face a network: at least 32 characters, at least 10 different ones, not a
+ * repetition of a shorter string. A heuristic (nothing can prove a string random); keys made by
+ * `npx refunds api-key` pass it.
+ */
+export function strongApiKey(key: string): boolean {
+  return key.length >= 32 && new Set(key).size >= 10 && !/^(.+)\1+$/.test(key);
+}
+
 export function apiSettings(env: Env): ApiSettings {
+  const keysText = read(env, 'REFUNDS_API_KEYS');
+  const keys = keysText ? apiKeySpecs(keysText) : undefined;
+  const token = read(env, 'REFUNDS_API_TOKEN');
+  if (!keys && token === undefined) {
+    throw new ConfigError('REFUNDS_API_TOKEN is required but not set (the bearer token clients must send), or REFUNDS_API_KEYS: named keys with roles (docs/http-api.md)');
+  }
+  const host = read(env, 'REFUNDS_API_HOST');
+  if (!LOOPBACK.has(host)) {
+    // Off loopback every key must be strong; the development token ("dev-token") is refused here.
+    if (token !== undefined && !strongApiKey(token)) {
+      throw new ConfigError(`REFUNDS_API_TOKEN: on REFUNDS_API_HOST=${host} (not loopback) a key must be at least 32 random characters (npx refunds api-key makes one)`);
+    }
+    for (const k of keys ?? []) {
+      if (k.key !== undefined && !strongApiKey(k.key)) {
+        throw new ConfigError(`REFUNDS_API_KEYS (${k.name}): on REFUNDS_API_HOST=${host} (not loopback) a key must be at least 32 random characters (npx refunds api-key makes one)`);
+      }
+    }
+  }
   return {
-    token: required(env, 'REFUNDS_API_TOKEN', 'the bearer token clients must send'),
+    ...(token !== undefined ? { token } : {}),
+    ...(keys ? { keys } : {}),
     port: read(env, 'REFUNDS_API_PORT'),
-    host: read(env, 'REFUNDS_API_HOST'),
+    host,
     maxBodyBytes: read(env, 'REFUNDS_API_MAX_BODY_BYTES'),
     rateLimit: { ratePerSecond: read(env, 'REFUNDS_API_RATE_LIMIT'), burst: read(env, 'REFUNDS_API_RATE_BURST') },
   };
 }
-
-const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
 
 export interface CodecServerSettings {
   /** REFUNDS_ENCRYPTION_KEYS as written: the codec server needs them. */

@@ -95,8 +95,9 @@ async function main(): Promise<void> {
   const codecEndpoint = env.REFUNDS_ENCRYPTION_KEYS ? await startLocalCodecServer() : undefined;
   const workerEnv: NodeJS.ProcessEnv = { ...env };
   const lines: string[] = [];
-  // The API's own settings, checked now: `npm start` lends it a development token when none is set.
-  const api = apiSettings({ ...env, REFUNDS_API_TOKEN: env.REFUNDS_API_TOKEN || 'dev-token' });
+  // The API's own settings, checked now: `npm start` lends it a development token (loopback only) when no key is set.
+  const devToken = !env.REFUNDS_API_TOKEN && !env.REFUNDS_API_KEYS;
+  const api = apiSettings({ ...env, ...(devToken ? { REFUNDS_API_TOKEN: 'dev-token' } : {}) });
   const apiPort = api.port;
   if (await isPortOpen(apiPort)) throw new ConfigError(`port ${apiPort} is already in use; set REFUNDS_API_PORT`);
 
@@ -166,11 +167,11 @@ async function main(): Promise<void> {
 
   // 4. HTTP API: the Temporal address, not the sandbox credentials the worker got.
   const apiHost = api.host;
-  const apiEnv: NodeJS.ProcessEnv = { ...env, TEMPORAL_ADDRESS: temporal.address, REFUNDS_API_PORT: String(apiPort), REFUNDS_API_HOST: apiHost, REFUNDS_API_TOKEN: api.token };
+  const apiEnv: NodeJS.ProcessEnv = { ...env, TEMPORAL_ADDRESS: temporal.address, REFUNDS_API_PORT: String(apiPort), REFUNDS_API_HOST: apiHost, ...(api.token !== undefined ? { REFUNDS_API_TOKEN: api.token } : {}) };
   await whenReady(tsx('client/api/main.ts', apiEnv, true), 'HTTP API');
-  lines.push(`HTTP API            http://${apiHost}:${apiPort}  (Bearer ${env.REFUNDS_API_TOKEN ? '$REFUNDS_API_TOKEN' : 'dev-token'})`);
+  lines.push(`HTTP API            http://${apiHost}:${apiPort}  (Bearer ${devToken ? 'dev-token' : env.REFUNDS_API_KEYS ? 'a key of $REFUNDS_API_KEYS' : '$REFUNDS_API_TOKEN'})`);
   if (codecEndpoint) lines.push(`Codec server        ${codecEndpoint.url}  (payloads AES-256-GCM encrypted; auth ${codecEndpoint.auth})`);
-  if (!env.REFUNDS_API_TOKEN) lines.push('                    REFUNDS_API_TOKEN is not set: the API accepts "dev-token" (local use only)');
+  if (devToken) lines.push('                    REFUNDS_API_KEYS is not set: the API accepts "dev-token" as an operator key (loopback only); /docs to try it');
 
   const width = Math.max(...lines.map((l) => l.length)) + 4;
   const rule = '='.repeat(width);

@@ -9,23 +9,28 @@ import { createLogger } from '../../ops/logger.js';
 import { tracingFromEnv } from '../../ops/tracing.js';
 import { loadTemporalConfig } from '../connection.js';
 import { RefundsClient } from '../refunds-client.js';
+import type { ApiKey } from './auth.js';
 import { startApiServer } from './server.js';
 
 async function main(): Promise<void> {
-  const config = apiSettings(process.env); // REFUNDS_API_*: domain/config.ts
-  const token = new Secret(config.token);
+  // REFUNDS_API_KEYS / REFUNDS_API_TOKEN and the rest of REFUNDS_API_*: domain/config.ts (weak keys refused off loopback).
+  const { token: tokenText, keys: keySpecs, ...config } = apiSettings(process.env);
+  const token = tokenText === undefined ? undefined : new Secret(tokenText);
+  const keys: ApiKey[] = (keySpecs ?? []).map((k) => (k.key !== undefined ? { name: k.name, role: k.role, key: new Secret(k.key) } : { name: k.name, role: k.role, sha256: k.sha256! }));
   const temporal = loadTemporalConfig();
-  // JSON lines (LOG_FORMAT=pretty for humans), tokens and card/bank data redacted.
-  const logger = createLogger(process.env, { secrets: [token.reveal()], base: { service: 'api' } });
+  // JSON lines (LOG_FORMAT=pretty for humans), keys and card/bank data redacted.
+  const secrets = [...(token ? [token.reveal()] : []), ...keys.flatMap((k) => (k.key instanceof Secret ? [k.key.reveal()] : []))];
+  const logger = createLogger(process.env, { secrets, base: { service: 'api' } });
   const tracing = tracingFromEnv('refund-api');
   const refunds = await RefundsClient.connect(temporal, undefined, tracing ? [tracing.plugin] : []);
   const api = await startApiServer({
     ...config,
-    token,
+    ...(token ? { token } : {}),
+    keys,
     refunds,
     ...(tracing ? { tracer: tracing.tracer } : {}),
     logError: (message, err) => logger.error(`api: ${message}`, { error: err }),
-    accessLog: ({ method, path, status, durationMs, refundId }) => logger.info(`${method} ${path} ${status}`, { method, path, status, durationMs, ...(refundId ? { refundId } : {}) }),
+    accessLog: ({ method, path, status, durationMs, refundId, apiKey }) => logger.info(`${method} ${path} ${status}`, { method, path, status, durationMs, ...(refundId ? { refundId } : {}), ...(apiKey ? { apiKey } : {}) }),
   });
   console.log(`api: listening on ${api.url} (Temporal ${temporal.address}, namespace "${temporal.namespace}", task queue "${temporal.taskQueue}")`);
   process.send?.({ type: 'ready', url: api.url });

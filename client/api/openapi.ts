@@ -5,8 +5,9 @@
  */
 import { z } from 'zod';
 import { CURRENCY_CODES } from '../../domain/money.js';
-import { MinorUnits, RefundRequestSchema } from '../../domain/refund.js';
-import { ACTIONS, ErrorSchema, ListQuerySchema, RefundListSchema, RefundRowSchema, RefundSchema } from './schemas.js';
+import { MinorUnits } from '../../domain/refund.js';
+import { IDEMPOTENCY_KEY_MESSAGE, IDEMPOTENCY_KEY_PATTERN, IdempotencyKeySchema, SAFE_TEXT_MESSAGE, SAFE_TEXT_PATTERN } from '../input-hygiene.js';
+import { ACTION_BODIES, CreateRefundBodySchema, ErrorSchema, ListQuerySchema, RefundListSchema, RefundRowSchema, RefundSchema } from './schemas.js';
 
 type JsonSchema = Record<string, unknown>;
 
@@ -41,13 +42,29 @@ function outputSchema(schema: z.ZodType): JsonSchema {
  * The body of POST /v1/refunds: the refund request, with idempotencyKey optional (the
  * Idempotency-Key header supplies it) and the accepted currency codes listed.
  */
+/** Free text refuses control and bidi characters (refused with 400, not stripped): stated as a pattern. */
+const safeText = (s: JsonSchema | undefined): JsonSchema => ({ ...s, pattern: SAFE_TEXT_PATTERN, description: `${s?.description ? `${String(s.description)}; ` : ''}${SAFE_TEXT_MESSAGE} (refused with 400, not stripped)` });
+
 function createBodySchema(): JsonSchema {
-  const schema = inputSchema(RefundRequestSchema);
+  const schema = inputSchema(CreateRefundBodySchema);
   for (const branch of (schema.oneOf ?? schema.anyOf ?? []) as JsonSchema[]) {
     branch.required = (branch.required as string[]).filter((k) => k !== 'idempotencyKey');
     const props = branch.properties as Record<string, JsonSchema>;
-    props.idempotencyKey = { ...props.idempotencyKey, description: 'optional; when given it must equal the Idempotency-Key header' };
+    props.idempotencyKey = { ...props.idempotencyKey, pattern: IDEMPOTENCY_KEY_PATTERN, description: 'optional; when given it must equal the Idempotency-Key header' };
     props.currency = { ...props.currency, enum: CURRENCY_CODES, description: 'ISO 4217 code (case-insensitive); each provider accepts its own' };
+    props.reason = safeText(props.reason);
+    const metadata = props.metadata as JsonSchema & { propertyNames?: JsonSchema; additionalProperties?: JsonSchema };
+    if (metadata) props.metadata = { ...metadata, propertyNames: safeText(metadata.propertyNames), additionalProperties: safeText(metadata.additionalProperties) };
+  }
+  return schema;
+}
+
+function actionBodySchema(action: keyof typeof ACTION_BODIES): JsonSchema {
+  const schema = inputSchema(ACTION_BODIES[action]);
+  const props = schema.properties as Record<string, JsonSchema>;
+  for (const field of ['note', 'reason']) if (props[field]) props[field] = safeText(props[field]);
+  if (props.operator) {
+    props.operator = { ...props.operator, deprecated: true, description: "ignored: the operator recorded is the API key's name" };
   }
   return schema;
 }
@@ -57,9 +74,9 @@ const json = (schema: JsonSchema) => ({ 'application/json': { schema } });
 const errorResponse = (description: string) => ({ description, content: json(ref('Error')) });
 
 const COMMON_ERRORS = {
-  '401': errorResponse('missing or wrong bearer token (WWW-Authenticate: Bearer)'),
+  '401': errorResponse('missing or wrong API key (WWW-Authenticate: Bearer)'),
   '429': {
-    ...errorResponse('rate limited'),
+    ...errorResponse('rate limited: per client address, per API key, or too many failed authentications from this address'),
     headers: { 'Retry-After': { schema: { type: 'integer' }, description: 'seconds to wait' } },
   },
   '500': errorResponse('unexpected error'),
@@ -79,16 +96,18 @@ function listParameters(): JsonSchema[] {
   return Object.entries(props).map(([name, s]) => ({ name, in: 'query', required: false, schema: s }));
 }
 
-function actionOperation(action: keyof typeof ACTIONS, summary: string): JsonSchema {
+function actionOperation(action: keyof typeof ACTION_BODIES, summary: string): JsonSchema {
   return {
     operationId: `${action}Refund`,
     summary,
+    description: 'Role: operator. The operator recorded in the refund is the API key\'s name.',
     parameters: [refundIdParam],
     requestBody: { required: action === 'reject' || action === 'resolve', content: json(ref(`${action[0]!.toUpperCase()}${action.slice(1)}Body`)) },
     responses: {
       '200': { description: 'the refund after the action', content: json(ref('Refund')) },
       ...BODY_ERRORS,
       ...COMMON_ERRORS,
+      '403': errorResponse('the API key\'s role may not act on refunds (a service key; type forbidden)'),
       '404': errorResponse('no refund with this id'),
       '409': errorResponse('the refund does not allow this action now (type action_not_allowed)'),
       '422': errorResponse('the refund refused the input (type action_invalid)'),
@@ -116,8 +135,8 @@ export function openApiDocument(serverUrl?: string): JsonSchema {
               name: 'Idempotency-Key',
               in: 'header',
               required: true,
-              schema: { type: 'string', minLength: 1, maxLength: 200, pattern: '^[\\x21-\\x7e]+$' },
-              description: 'the refund id is refund-<key>; the same key and body returns the same refund with 201, a different body 409',
+              schema: inputSchema(IdempotencyKeySchema),
+              description: `the refund id is refund-<key>; ${IDEMPOTENCY_KEY_MESSAGE}; the same key and body returns the same refund with 201, a different body 409`,
             },
           ],
           requestBody: { required: true, content: json(ref('RefundRequest')) },
@@ -167,13 +186,19 @@ export function openApiDocument(serverUrl?: string): JsonSchema {
       },
     },
     components: {
-      securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', description: 'Authorization: Bearer <REFUNDS_API_TOKEN>' } },
+      securitySchemes: {
+        bearerAuth: {
+          type: 'http',
+          scheme: 'bearer',
+          description: 'Authorization: Bearer <API key>. Keys are named with a role in REFUNDS_API_KEYS: service (create, read, list) or operator (also approve, reject, cancel, resolve).',
+        },
+      },
       schemas: {
         RefundRequest: createBodySchema(),
-        ApproveBody: inputSchema(ACTIONS.approve),
-        RejectBody: inputSchema(ACTIONS.reject),
-        CancelBody: inputSchema(ACTIONS.cancel),
-        ResolveBody: inputSchema(ACTIONS.resolve),
+        ApproveBody: actionBodySchema('approve'),
+        RejectBody: actionBodySchema('reject'),
+        CancelBody: actionBodySchema('cancel'),
+        ResolveBody: actionBodySchema('resolve'),
         Refund: outputSchema(RefundSchema),
         RefundRow: outputSchema(RefundRowSchema),
         RefundList: outputSchema(RefundListSchema),

@@ -7,10 +7,25 @@ import { z } from 'zod';
 import { PROVIDERS } from '../../domain/providers.js';
 import { PENDING_REASONS, REFUND_STATUSES } from '../../domain/status.js';
 import { OPERATOR_INPUT_SCHEMAS } from '../../domain/operator.js';
+import { RefundRequestSchema } from '../../domain/refund.js';
+import { actionHygieneIssues, requestHygieneIssues, withHygiene } from '../input-hygiene.js';
 
 /** Operator action bodies: the very schemas the workflow's update validators use (domain/operator.ts). */
 export const ACTIONS = OPERATOR_INPUT_SCHEMAS;
 export type Action = keyof typeof ACTIONS;
+
+/**
+ * What the HTTP API validates, the same schemas plus input hygiene (client/input-hygiene.ts):
+ * the refund request (its idempotencyKey filled from the Idempotency-Key header) ...
+ */
+export const CreateRefundBodySchema = withHygiene(RefundRequestSchema, requestHygieneIssues);
+/** ... and each action's body. */
+export const ACTION_BODIES = {
+  approve: withHygiene(ACTIONS.approve, actionHygieneIssues),
+  reject: withHygiene(ACTIONS.reject, actionHygieneIssues),
+  cancel: withHygiene(ACTIONS.cancel, actionHygieneIssues),
+  resolve: withHygiene(ACTIONS.resolve, actionHygieneIssues),
+} as const satisfies Record<Action, z.ZodType>;
 
 const isoDate = (name: string) =>
   z.iso.datetime({ offset: true, error: `${name} must be an ISO 8601 date-time, for example 2026-01-31T00:00:00Z` });

@@ -1,41 +1,65 @@
 /**
- * The HTTP API over RefundsClient (node:http, JSON). Every answer that is not a success has one
- * shape: {"error": {"type", "message", "fields"?: [{path, message}]}}. Requests are checked in
- * this order, and nothing reaches Temporal before all checks pass:
- *   health probes (no auth, no rate limit) -> rate limit (429) -> bearer token on /v1 (401) ->
- *   route (404) and method (405) -> Content-Type (415) -> size (413) -> JSON (400) ->
- *   Idempotency-Key and fields with zod (400) -> RefundsClient.
+ * The HTTP API over RefundsClient, on Fastify. Every answer that is not a success has one shape:
+ * {"error": {"type", "message", "fields"?: [{path, message}]}}. Requests are checked in this
+ * order, and nothing reaches Temporal before all checks pass:
+ *   health probes (no auth, no rate limit; /readyz cached) -> rate limit per client address (429)
+ *   -> on /v1: failed-authentication throttle per address (429), API key (401), rate limit per key
+ *   (429) -> route (404) and method (405) -> role (403) -> Content-Type (415) -> size (413) ->
+ *   JSON (400) -> Idempotency-Key and fields with the zod schemas (400/422) -> RefundsClient.
+ * Routing, body reading and limits, content-type parsing and rate limiting are Fastify's and
+ * @fastify/rate-limit's; the OpenAPI document (openapi.ts, from the same zod schemas) is served
+ * at /openapi.json and browsable at /docs (@fastify/swagger-ui, assets from the installed package).
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyRequest } from 'fastify';
+import rateLimitPlugin from '@fastify/rate-limit';
+import swaggerPlugin from '@fastify/swagger';
+import swaggerUiPlugin from '@fastify/swagger-ui';
+import { context, SpanStatusCode, trace, type Tracer } from '@opentelemetry/api';
 import type { z } from 'zod';
 import type { Secret } from '../../activities/secret.js';
 import { API_DEFAULTS } from '../../domain/config.js';
 import { RefundRequestError } from '../../domain/refund.js';
 import type { RefundState } from '../../domain/state.js';
 import { RefundActionRejectedError, RefundConflictError, RefundNotFoundError } from '../errors.js';
-import { BodyTooLargeError, readLimitedBody } from '../../ops/http-body.js';
+import { IdempotencyKeySchema } from '../input-hygiene.js';
 import type { RefundsClient } from '../refunds-client.js';
+import { allowed, ApiKeys, type ApiKey, type Identity, type Permission } from './auth.js';
 import { openApiDocument } from './openapi.js';
-import { TokenBuckets, type RateLimitOptions } from './rate-limit.js';
-import { ACTIONS, ListQuerySchema, type Action } from './schemas.js';
-import { SpanStatusCode, type Tracer } from '@opentelemetry/api';
-import { listen, type RunningServer } from '../../ops/listen.js';
+import { ACTION_BODIES, ACTIONS, CreateRefundBodySchema, ListQuerySchema, type Action } from './schemas.js';
+
+export interface RateLimitOptions {
+  /** Sustained requests per second per API key. */
+  ratePerSecond: number;
+  /** Requests a key may make at once. */
+  burst: number;
+}
 
 export interface ApiServerOptions {
   refunds: RefundsClient;
-  /** The bearer token every /v1 request must present. */
-  token: Secret | string;
+  /** Named keys with roles (REFUNDS_API_KEYS). */
+  keys?: ApiKey[];
+  /** One shared token (REFUNDS_API_TOKEN, as before keys): an operator key named "token". */
+  token?: Secret | string;
   /** Largest request body accepted (default 64 KiB); larger ones get 413. */
   maxBodyBytes?: number;
-  /** Per client (remote address + presented token); false turns it off. Default 50 req/s, burst 100. */
+  /**
+   * Per API key after authentication (default 50 req/s, burst 100: 100 requests per 2 s window);
+   * per client address before it, `addressFactor` times that. false turns both off.
+   */
   rateLimit?: Partial<RateLimitOptions> | false;
+  addressFactor?: number;
+  /** Failed authentications per address per window before 429 (default 10 a minute); false = off. */
+  authFailures?: { max: number; windowMs: number } | false;
   /** How long /readyz waits for Temporal (default 2000 ms). */
   readyTimeoutMs?: number;
+  /** How long a /readyz answer is reused (default 1000 ms): at most one Temporal call per period. */
+  readyCacheMs?: number;
   /** Where unexpected errors are reported (default console.error). */
   logError?: (message: string, err: unknown) => void;
   /** One call per answered request (method, path, status, duration; the refund id when the path names one). */
-  accessLog?: (entry: { method: string; path: string; status: number; durationMs: number; refundId?: string }) => void;
+  accessLog?: (entry: { method: string; path: string; status: number; durationMs: number; refundId?: string; apiKey?: string }) => void;
   /** OpenTelemetry: one span per request, the parent of the workflow's spans (ops/tracing.ts). */
   tracer?: Tracer;
 }
@@ -59,30 +83,37 @@ export class ApiError extends Error {
   }
 }
 
-const JSON_TYPE = /^application\/json\s*(;.*)?$/i;
-const ACTION_NAMES = Object.keys(ACTIONS) as Action[];
-
-function sha256(text: string): Buffer {
-  return createHash('sha256').update(text, 'utf8').digest();
+/** A zod schema refused part of the request (from the validator compiler below). */
+class RequestValidationError extends Error {
+  constructor(
+    readonly issues: z.core.$ZodIssue[],
+    readonly part: string,
+  ) {
+    super('invalid request');
+  }
 }
 
-function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, {
-    'content-type': 'application/json; charset=utf-8',
-    'content-length': String(Buffer.byteLength(text)),
-    'cache-control': 'no-store',
-    ...headers,
+interface RouteConfig {
+  permission?: Permission;
+  /** A path's other methods: 405 with this Allow header. */
+  allow?: string;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    apiKey?: Identity;
+  }
+}
+
+function errorBody(err: ApiError): unknown {
+  return { error: { type: err.type, message: err.message, ...(err.fields?.length ? { fields: err.fields } : {}) } };
+}
+
+function fieldsOf(issues: z.core.$ZodIssue[]): ErrorField[] {
+  return issues.map((i) => {
+    const path = i.path.map(String).join('.');
+    return { path: path === 'idempotencyKey' ? 'Idempotency-Key' : path, message: i.message };
   });
-  res.end(text);
-}
-
-function sendError(res: ServerResponse, err: ApiError): void {
-  send(res, err.status, { error: { type: err.type, message: err.message, ...(err.fields?.length ? { fields: err.fields } : {}) } }, err.headers);
-}
-
-function zodFields(error: z.ZodError): ErrorField[] {
-  return error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message }));
 }
 
 function validationError(fields: ErrorField[]): ApiError {
@@ -90,269 +121,374 @@ function validationError(fields: ErrorField[]): ApiError {
   return new ApiError(400, 'validation_error', `invalid request: ${summary}`, fields);
 }
 
-function hasBody(req: IncomingMessage): boolean {
-  const len = req.headers['content-length'];
-  return req.headers['transfer-encoding'] !== undefined || (len !== undefined && len !== '0');
+const isProviderRule = (i: z.core.$ZodIssue) => i.code === 'custom' && (i as { params?: { providerRule?: boolean } }).params?.providerRule === true;
+
+/** Fastify's own errors (body parsing, limits) in the one shape. */
+function fromFastifyError(err: FastifyError): ApiError | undefined {
+  switch (err.code) {
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return new ApiError(415, 'unsupported_media_type', 'Content-Type must be application/json', undefined, { connection: 'close' });
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return new ApiError(413, 'payload_too_large', 'the request body is over the size limit', undefined, { connection: 'close' });
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return new ApiError(400, 'invalid_json', 'the body is not valid JSON');
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return new ApiError(400, 'bad_request', 'Content-Length does not match the body', undefined, { connection: 'close' });
+  }
+  if (typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500) return new ApiError(err.statusCode, 'bad_request', 'the request is malformed');
+  return undefined;
 }
 
-/**
- * Read a JSON body of at most `max` bytes. Without a body, `required` decides between 415/400
- * and `undefined`. Over the limit, reading stops and 413 is answered with Connection: close.
- */
-async function readJson(req: IncomingMessage, max: number, required: boolean): Promise<unknown> {
-  const type = req.headers['content-type'];
-  if (!hasBody(req)) {
-    if (!required) return undefined;
-    if (!type || !JSON_TYPE.test(type)) throw new ApiError(415, 'unsupported_media_type', 'Content-Type must be application/json');
-    throw new ApiError(400, 'invalid_json', 'a JSON body is required');
-  }
-  if (!type || !JSON_TYPE.test(type)) {
-    throw new ApiError(415, 'unsupported_media_type', `Content-Type must be application/json, not ${type ? JSON.stringify(type) : 'missing'}`, undefined, { connection: 'close' });
-  }
-  let raw: Buffer;
-  try {
-    raw = await readLimitedBody(req, max);
-  } catch (err) {
-    if (err instanceof BodyTooLargeError) throw new ApiError(413, 'payload_too_large', err.message, undefined, { connection: 'close' });
-    throw err;
-  }
-  try {
-    return JSON.parse(raw.toString('utf8')) as unknown;
-  } catch (err) {
-    throw new ApiError(400, 'invalid_json', `the body is not valid JSON: ${(err as Error).message}`);
-  }
+const ROUTES: { url: string; methods: string[] }[] = [
+  { url: '/v1/refunds', methods: ['GET', 'POST'] },
+  { url: '/v1/refunds/:id', methods: ['GET'] },
+  ...(Object.keys(ACTIONS) as Action[]).map((a) => ({ url: `/v1/refunds/:id/${a}`, methods: ['POST'] })),
+  { url: '/healthz', methods: ['GET'] },
+  { url: '/readyz', methods: ['GET'] },
+  { url: '/openapi.json', methods: ['GET'] },
+];
+const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'] as const;
+
+/** Refund ids: refund-<key>. Anything else through /v1/refunds/{id} is not found (object-level check). */
+const REFUND_ID = /^refund-[\x21-\x7e]{1,200}$/;
+
+function refundIdParam(req: FastifyRequest): string {
+  const id = (req.params as { id: string }).id;
+  if (!REFUND_ID.test(id)) throw new RefundNotFoundError(id.slice(0, 210));
+  return id;
 }
 
-type Route =
-  | { kind: 'collection' }
-  | { kind: 'refund'; id: string }
-  | { kind: 'action'; id: string; action: Action };
-
-function matchRoute(path: string): Route | undefined {
-  if (path === '/v1/refunds' || path === '/v1/refunds/') return { kind: 'collection' };
-  const m = /^\/v1\/refunds\/([^/]+)(?:\/([^/]+))?\/?$/.exec(path);
-  if (!m) return undefined;
-  let id: string;
-  try {
-    id = decodeURIComponent(m[1]!);
-  } catch {
-    return undefined;
-  }
-  if (m[2] === undefined) return { kind: 'refund', id };
-  const action = m[2] as Action;
-  return ACTION_NAMES.includes(action) ? { kind: 'action', id, action } : undefined;
+/** Span names and logs carry the route, not the refund id: `POST /v1/refunds/{id}/approve`. */
+function routeName(req: FastifyRequest): string {
+  const url = req.routeOptions.url;
+  return url ? url.replace(':id', '{id}') : req.url.split('?')[0]!;
 }
 
-const ALLOWED: Record<Route['kind'], string[]> = { collection: ['GET', 'POST'], refund: ['GET'], action: ['POST'] };
+function keysOf(options: ApiServerOptions): ApiKey[] {
+  const keys = [...(options.keys ?? [])];
+  if (options.token !== undefined) keys.push({ name: 'token', role: 'operator', key: options.token });
+  return keys;
+}
 
-export function createApiServer(options: ApiServerOptions): Server {
+export async function createApiServer(options: ApiServerOptions): Promise<FastifyInstance> {
   const { refunds } = options;
-  const expected = sha256(typeof options.token === 'string' ? options.token : options.token.reveal());
+  const keys = new ApiKeys(keysOf(options));
   const maxBody = options.maxBodyBytes ?? API_DEFAULTS.maxBodyBytes;
-  const buckets = options.rateLimit === false ? undefined : new TokenBuckets({ ...API_DEFAULTS.rateLimit, ...options.rateLimit });
   const readyTimeoutMs = options.readyTimeoutMs ?? 2000;
+  const readyCacheMs = options.readyCacheMs ?? 1000;
   const logError = options.logError ?? ((message: string, err: unknown) => console.error(`api: ${message}`, err));
-  let openapi: string | undefined;
 
-  function authenticate(req: IncomingMessage): void {
-    const header = req.headers.authorization;
-    const m = header ? /^Bearer +([^\s]+) *$/i.exec(header) : null;
-    // Equal-length digests compared in constant time: neither the token nor its length leaks.
-    if (!m || !timingSafeEqual(sha256(m[1]!), expected)) {
-      throw new ApiError(401, 'unauthorized', header ? 'the bearer token is not valid' : 'an Authorization: Bearer <token> header is required', undefined, {
-        'www-authenticate': header ? 'Bearer realm="refunds", error="invalid_token"' : 'Bearer realm="refunds"',
-      });
-    }
-  }
+  const app = Fastify({
+    bodyLimit: maxBody,
+    logger: false,
+    exposeHeadRoutes: false,
+    return503OnClosing: false,
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 256 },
+    // Malformed HTTP (bad framing, duplicate Content-Length, ...) never reaches a route: answer in the one shape and close.
+    clientErrorHandler: (err, socket) => {
+      if (!socket.writable) return socket.destroy();
+      const status = (err as NodeJS.ErrnoException).code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
+      const body = JSON.stringify(errorBody(new ApiError(status, 'bad_request', 'the HTTP request is malformed')));
+      socket.end(`HTTP/1.1 ${status} ${status === 431 ? 'Request Header Fields Too Large' : 'Bad Request'}\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\ncache-control: no-store\r\nconnection: close\r\n\r\n${body}`);
+    },
+  });
 
-  function rateLimit(req: IncomingMessage): void {
-    if (!buckets) return;
-    const key = `${req.socket.remoteAddress ?? '?'}|${sha256(req.headers.authorization ?? '').toString('base64url')}`;
-    const decision = buckets.take(key);
-    if (!decision.allowed) {
-      throw new ApiError(429, 'rate_limited', `too many requests; retry after ${decision.retryAfterSeconds} s`, undefined, {
-        'retry-after': String(decision.retryAfterSeconds),
-      });
-    }
-  }
+  // Validation with the zod schemas themselves (one source with the OpenAPI document).
+  app.setValidatorCompiler(({ schema, httpPart }) => (data: unknown) => {
+    const parsed = (schema as z.ZodType).safeParse(data);
+    return parsed.success ? { value: parsed.data } : { error: new RequestValidationError(parsed.error.issues, httpPart ?? 'body') };
+  });
 
-  async function create(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const body = await readJson(req, maxBody, true);
-    if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-      throw validationError([{ path: '', message: 'the body must be a JSON object' }]);
+  // JSON only, with Fastify's prototype-poisoning checks; an empty body is "no body".
+  app.removeAllContentTypeParsers();
+  const defaultJson = app.getDefaultJsonParser('error', 'error');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
+    if (body === '') return done(null, undefined);
+    defaultJson(req, body as string, done);
+  });
+
+  // ------------------------------------------------------------------ rate limits and auth
+  await app.register(rateLimitPlugin, { global: false });
+  const limits = options.rateLimit === false ? undefined : { ...API_DEFAULTS.rateLimit, ...options.rateLimit };
+  if (limits && (!(limits.ratePerSecond > 0) || !(limits.burst >= 1))) throw new RangeError('rate limit: ratePerSecond must be > 0 and burst >= 1');
+  const windowMs = limits ? Math.max(1000, Math.round((limits.burst / limits.ratePerSecond) * 1000)) : 0;
+  const perAddress = limits
+    ? app.createRateLimit({ max: Math.ceil(limits.burst * (options.addressFactor ?? API_DEFAULTS.addressFactor)), timeWindow: windowMs, keyGenerator: (req) => `addr|${req.ip}` })
+    : undefined;
+  const perKey = limits ? app.createRateLimit({ max: Math.ceil(limits.burst), timeWindow: windowMs, keyGenerator: (req) => `key|${req.apiKey?.name ?? '?'}` }) : undefined;
+  const failures = options.authFailures === false ? undefined : (options.authFailures ?? API_DEFAULTS.authFailures);
+  const authFailures = failures ? app.createRateLimit({ max: failures.max, timeWindow: failures.windowMs, keyGenerator: (req) => `authfail|${req.ip}` }) : undefined;
+
+  const rateLimited = (seconds: number, what: string) =>
+    new ApiError(429, 'rate_limited', `too many ${what}; retry after ${Math.max(1, seconds)} s`, undefined, { 'retry-after': String(Math.max(1, seconds)) });
+
+  app.addHook('onRequest', async (req) => {
+    const path = req.url.split('?')[0]!;
+    if (path === '/healthz' || path === '/readyz') {
+      if (req.method !== 'GET') throw new ApiError(405, 'method_not_allowed', `${req.method} is not allowed on ${path}`, undefined, { allow: 'GET' });
+      return;
     }
-    const header = req.headers['idempotency-key'];
-    const key = Array.isArray(header) ? header.join(', ') : header;
-    if (key === undefined || key === '') {
-      throw validationError([{ path: 'Idempotency-Key', message: 'the Idempotency-Key header is required' }]);
+    if (perAddress) {
+      const r = await perAddress(req);
+      if (!r.isAllowed && r.isExceeded) throw rateLimited(r.ttlInSeconds, 'requests from this address');
     }
-    const inBody = (body as Record<string, unknown>).idempotencyKey;
-    if (inBody !== undefined && inBody !== key) {
-      throw validationError([{ path: 'idempotencyKey', message: 'differs from the Idempotency-Key header (leave it out of the body)' }]);
-    }
-    try {
-      const { refund, created } = await refunds.create({ ...body, idempotencyKey: key });
-      // A repeat of the same key and body replays the first answer: 201 and the same refund.
-      send(res, 201, refund, { location: `/v1/refunds/${encodeURIComponent(refund.refundId)}`, 'idempotent-replayed': String(!created) });
-    } catch (err) {
-      if (err instanceof RefundRequestError) {
-        const fields = err.issues.map((i) => (i.path === 'idempotencyKey' ? { path: 'Idempotency-Key', message: i.message } : i));
-        if (err.unprocessable) throw new ApiError(422, 'unprocessable_request', `the provider cannot carry out this refund: ${fields.map((f) => `${f.path}: ${f.message}`).join('; ')}`, fields);
-        throw validationError(fields);
+    // Authenticate before routing: without a key, nothing about /v1 is revealed.
+    if (path === '/v1' || path.startsWith('/v1/')) {
+      if (authFailures) {
+        const seen = await authFailures(req, { increment: false });
+        if (!seen.isAllowed && seen.remaining === 0) throw rateLimited(seen.ttlInSeconds, 'failed authentications from this address');
       }
-      if (err instanceof RefundConflictError) {
-        throw new ApiError(409, 'idempotency_conflict', err.message, err.differences.map((d) => ({ path: d, message: 'differs from the request first sent under this Idempotency-Key' })));
+      const auth = keys.authenticate(req.raw.rawHeaders);
+      if (!auth.ok) {
+        if (authFailures) await authFailures(req);
+        throw new ApiError(401, 'unauthorized', auth.message, undefined, {
+          'www-authenticate': auth.invalidToken ? 'Bearer realm="refunds", error="invalid_token"' : 'Bearer realm="refunds"',
+        });
       }
-      throw err;
+      req.apiKey = auth.identity;
+      if (perKey) {
+        const r = await perKey(req);
+        if (!r.isAllowed && r.isExceeded) throw rateLimited(r.ttlInSeconds, 'requests with this API key');
+      }
     }
-  }
+    const config = req.routeOptions.config as RouteConfig;
+    if (config.allow) throw new ApiError(405, 'method_not_allowed', `${req.method} is not allowed on ${path}`, undefined, { allow: config.allow });
+    if (config.permission && !(req.apiKey && allowed(req.apiKey.role, config.permission))) {
+      throw new ApiError(403, 'forbidden', `the API key ${req.apiKey?.name ?? ''} (role ${req.apiKey?.role ?? 'none'}) may not ${config.permission === 'act' ? 'act on refunds (operator role needed)' : config.permission}`);
+    }
+  });
 
-  async function list(url: URL, res: ServerResponse): Promise<void> {
-    const raw: Record<string, string> = {};
-    for (const [k, v] of url.searchParams) {
-      if (k in raw) throw validationError([{ path: k, message: `${k} is given more than once` }]);
-      raw[k] = v;
-    }
-    const parsed = ListQuerySchema.safeParse(raw);
-    if (!parsed.success) throw validationError(zodFields(parsed.error));
-    const q = parsed.data;
-    const page = await refunds.list({
-      ...(q.status ? { status: q.status } : {}),
-      ...(q.provider ? { provider: q.provider } : {}),
-      ...(q.paymentId ? { paymentId: q.paymentId } : {}),
-      ...(q.createdAfter ? { createdAfter: new Date(q.createdAfter) } : {}),
-      ...(q.createdBefore ? { createdBefore: new Date(q.createdBefore) } : {}),
-      ...(q.limit ? { pageSize: q.limit } : {}),
-      ...(q.pageToken ? { pageToken: q.pageToken } : {}),
+  // ------------------------------------------------------------------ tracing, access log, headers
+  if (options.tracer) {
+    const tracer = options.tracer;
+    app.addHook('onRequest', (req, reply, done) => {
+      const span = tracer.startSpan(`${req.method} ${routeName(req)}`, { attributes: { 'http.request.method': req.method } });
+      reply.raw.once('finish', () => {
+        span.setAttribute('http.response.status_code', reply.raw.statusCode);
+        if (reply.raw.statusCode >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
+        span.end();
+      });
+      // The rest of the request runs inside the span's context: the workflow client's spans are its children.
+      context.with(trace.setSpan(context.active(), span), done);
     });
-    send(res, 200, { data: page.refunds, nextPageToken: page.nextPageToken ?? null });
   }
-
-  async function act(req: IncomingMessage, res: ServerResponse, id: string, action: Action): Promise<void> {
-    const body = (await readJson(req, maxBody, false)) ?? {};
-    const parsed = ACTIONS[action].safeParse(body);
-    if (!parsed.success) throw validationError(zodFields(parsed.error));
-    const input = parsed.data;
-    send(res, 200, await runAction(id, action, input));
+  if (options.accessLog) {
+    const log = options.accessLog;
+    app.addHook('onResponse', async (req, reply) => {
+      const id = (req.params as { id?: string } | undefined)?.id;
+      log({
+        method: req.method,
+        path: req.url.split('?')[0]!,
+        status: reply.statusCode,
+        durationMs: Math.round(reply.elapsedTime),
+        ...(id ? { refundId: id } : {}),
+        ...(req.apiKey ? { apiKey: req.apiKey.name } : {}),
+      });
+    });
   }
+  app.addHook('onSend', async (req, reply) => {
+    if (!req.url.startsWith('/docs')) reply.header('cache-control', 'no-store');
+  });
 
-  async function runAction(id: string, action: Action, input: unknown): Promise<RefundState> {
-    let refund: RefundState;
-    switch (action) {
-      case 'approve':
-        refund = await refunds.approve(id, input as z.output<typeof ACTIONS.approve>);
-        break;
-      case 'cancel':
-        refund = await refunds.cancel(id, input as z.output<typeof ACTIONS.cancel>);
-        break;
-      case 'reject':
-        refund = await refunds.reject(id, input as z.output<typeof ACTIONS.reject>);
-        break;
-      case 'resolve':
-        refund = await refunds.resolve(id, input as z.output<typeof ACTIONS.resolve>);
-        break;
+  // ------------------------------------------------------------------ errors
+  app.setNotFoundHandler((req) => {
+    throw new ApiError(404, 'not_found', `no route ${req.url.split('?')[0]!.slice(0, 200)}`);
+  });
+  app.setErrorHandler((err: unknown, req, reply) => {
+    let apiError: ApiError;
+    if (err instanceof ApiError) apiError = err;
+    else if (err instanceof RequestValidationError) {
+      const fields = fieldsOf(err.issues);
+      apiError =
+        err.part === 'body' && err.issues.length > 0 && err.issues.every(isProviderRule)
+          ? new ApiError(422, 'unprocessable_request', `the provider cannot carry out this refund: ${fields.map((f) => `${f.path}: ${f.message}`).join('; ')}`, fields)
+          : validationError(fields);
+    } else if (err instanceof RefundNotFoundError) apiError = new ApiError(404, 'not_found', err.message);
+    else if (err instanceof RefundActionRejectedError) {
+      apiError = err.kind === 'not_allowed' ? new ApiError(409, 'action_not_allowed', err.message) : new ApiError(422, 'action_invalid', err.message);
+    } else if (err instanceof RefundConflictError) {
+      apiError = new ApiError(409, 'idempotency_conflict', err.message, err.differences.map((d) => ({ path: d, message: 'differs from the request first sent under this Idempotency-Key' })));
+    } else if (err instanceof RefundRequestError) {
+      const fields = err.issues.map((i) => (i.path === 'idempotencyKey' ? { path: 'Idempotency-Key', message: i.message } : i));
+      apiError = err.unprocessable
+        ? new ApiError(422, 'unprocessable_request', `the provider cannot carry out this refund: ${fields.map((f) => `${f.path}: ${f.message}`).join('; ')}`, fields)
+        : validationError(fields);
+    } else {
+      const fromFastify = err instanceof Error && 'code' in err ? fromFastifyError(err as FastifyError) : undefined;
+      if (fromFastify) apiError = fromFastify;
+      else {
+        logError(`${req.method} ${routeName(req)}: unexpected error`, err);
+        apiError = new ApiError(500, 'internal_error', 'internal error');
+      }
     }
-    return refund;
-  }
+    void reply.code(apiError.status).headers(apiError.headers).type('application/json; charset=utf-8').send(errorBody(apiError));
+  });
 
-  async function ready(res: ServerResponse): Promise<void> {
+  // ------------------------------------------------------------------ documents
+  const document = openApiDocument();
+  await app.register(swaggerPlugin, { mode: 'static', specification: { document: document as never } });
+  await app.register(swaggerUiPlugin, {
+    routePrefix: '/docs',
+    uiConfig: { persistAuthorization: false, tryItOutEnabled: true, displayRequestDuration: true },
+    staticCSP: true,
+  });
+  const openapiText = JSON.stringify(document);
+  app.get('/openapi.json', async (_req, reply) => reply.type('application/json; charset=utf-8').send(openapiText));
+
+  // ------------------------------------------------------------------ probes
+  app.get('/healthz', async () => ({ status: 'ok' }));
+  let readiness: { at: number; pending: boolean; answer: Promise<{ ok: boolean; serverVersion: string | null }> } | undefined;
+  const checkReady = async () => {
     try {
       const conn = refunds.client.connection;
       const info = await conn.withDeadline(Date.now() + readyTimeoutMs, () => refunds.client.workflowService.getSystemInfo({}));
-      send(res, 200, { status: 'ready', temporal: { serverVersion: info.serverVersion ?? null } });
+      return { ok: true, serverVersion: info.serverVersion ?? null };
     } catch (err) {
-      sendError(res, new ApiError(503, 'unavailable', `Temporal is not reachable: ${(err as Error).message}`));
+      logError('readyz: Temporal is not reachable', err);
+      return { ok: false, serverVersion: null };
     }
-  }
-
-  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', 'http://api.invalid');
-    const path = url.pathname;
-    const method = req.method ?? 'GET';
-    if (path === '/healthz' || path === '/readyz') {
-      if (method !== 'GET') throw new ApiError(405, 'method_not_allowed', `${method} is not allowed on ${path}`, undefined, { allow: 'GET' });
-      if (path === '/healthz') return send(res, 200, { status: 'ok' });
-      return ready(res);
-    }
-    rateLimit(req);
-    if (path === '/openapi.json') {
-      if (method !== 'GET') throw new ApiError(405, 'method_not_allowed', `${method} is not allowed on ${path}`, undefined, { allow: 'GET' });
-      openapi ??= JSON.stringify(openApiDocument());
-      res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
-      res.end(openapi);
-      return;
-    }
-    // Authenticate before routing: without a token, nothing about /v1 is revealed.
-    if (path === '/v1' || path.startsWith('/v1/')) authenticate(req);
-    const route = matchRoute(path);
-    if (!route) throw new ApiError(404, 'not_found', `no route ${path}`);
-    if (!ALLOWED[route.kind].includes(method)) {
-      throw new ApiError(405, 'method_not_allowed', `${method} is not allowed on ${path}`, undefined, { allow: ALLOWED[route.kind].join(', ') });
-    }
-    switch (route.kind) {
-      case 'collection':
-        return method === 'POST' ? create(req, res) : list(url, res);
-      case 'refund':
-        return send(res, 200, await refunds.get(route.id));
-      case 'action':
-        return act(req, res, route.id, route.action);
-    }
-  }
-
-  const server = createServer((req, res) => {
-    if (options.accessLog) {
-      const started = performance.now();
-      res.once('finish', () => {
-        const path = new URL(req.url ?? '/', 'http://api.invalid').pathname;
-        const route = matchRoute(path);
-        options.accessLog!({ method: req.method ?? 'GET', path, status: res.statusCode, durationMs: Math.round(performance.now() - started), ...(route && route.kind !== 'collection' ? { refundId: route.id } : {}) });
+  };
+  app.get('/readyz', async (_req, reply) => {
+    const now = Date.now();
+    // One Temporal call at a time, its answer reused for readyCacheMs: probes cannot flood Temporal.
+    if (!readiness || (!readiness.pending && now - readiness.at >= readyCacheMs)) {
+      const entry = { at: now, pending: true, answer: checkReady() };
+      void entry.answer.then(() => {
+        entry.pending = false;
+        entry.at = Date.now();
       });
+      readiness = entry;
     }
-    const handled = options.tracer
-      ? options.tracer.startActiveSpan(`${req.method ?? 'GET'} ${spanRoute(req.url)}`, (span) => {
-          span.setAttribute('http.request.method', req.method ?? 'GET');
-          res.once('finish', () => {
-            span.setAttribute('http.response.status_code', res.statusCode);
-            if (res.statusCode >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
-            span.end();
-          });
-          return handle(req, res);
-        })
-      : handle(req, res);
-    handled.catch((err: unknown) => {
-      let apiError: ApiError;
-      if (err instanceof ApiError) apiError = err;
-      else if (err instanceof RefundNotFoundError) apiError = new ApiError(404, 'not_found', err.message);
-      else if (err instanceof RefundActionRejectedError) {
-        apiError =
-          err.kind === 'not_allowed'
-            ? new ApiError(409, 'action_not_allowed', err.message)
-            : new ApiError(422, 'action_invalid', err.message);
-      } else {
-        logError(`${req.method} ${req.url}: unexpected error`, err);
-        apiError = new ApiError(500, 'internal_error', 'internal error');
-      }
-      if (res.headersSent) {
-        res.destroy();
-        return;
-      }
-      sendError(res, apiError);
-    });
+    const r = await readiness.answer;
+    if (!r.ok) throw new ApiError(503, 'unavailable', 'Temporal is not reachable');
+    return reply.send({ status: 'ready', temporal: { serverVersion: r.serverVersion } });
   });
-  return server;
+
+  // ------------------------------------------------------------------ /v1
+  const createHeaders = (req: FastifyRequest): string => {
+    const header = req.headers['idempotency-key'];
+    const key = Array.isArray(header) ? header.join(', ') : header;
+    if (key === undefined || key === '') throw validationError([{ path: 'Idempotency-Key', message: 'the Idempotency-Key header is required' }]);
+    const parsed = IdempotencyKeySchema.safeParse(key);
+    if (!parsed.success) throw validationError(parsed.error.issues.map((i) => ({ path: 'Idempotency-Key', message: i.message })));
+    return parsed.data;
+  };
+
+  app.post('/v1/refunds', {
+    config: { permission: 'create' } satisfies RouteConfig,
+    schema: { body: CreateRefundBodySchema },
+    preValidation: async (req) => {
+      if (req.body === undefined) {
+        if (!req.headers['content-type']) throw new ApiError(415, 'unsupported_media_type', 'Content-Type must be application/json');
+        throw new ApiError(400, 'invalid_json', 'a JSON body is required');
+      }
+      const key = createHeaders(req);
+      const body = req.body;
+      if (typeof body === 'object' && body !== null && !Array.isArray(body)) {
+        const inBody = (body as Record<string, unknown>).idempotencyKey;
+        if (inBody !== undefined && inBody !== key) {
+          throw validationError([{ path: 'idempotencyKey', message: 'differs from the Idempotency-Key header (leave it out of the body)' }]);
+        }
+        req.body = { ...body, idempotencyKey: key };
+      }
+    },
+    handler: async (req, reply) => {
+      const { refund, created } = await refunds.create(req.body);
+      // A repeat of the same key and body replays the first answer: 201 and the same refund.
+      return reply
+        .code(201)
+        .headers({ location: `/v1/refunds/${encodeURIComponent(refund.refundId)}`, 'idempotent-replayed': String(!created) })
+        .send(refund);
+    },
+  });
+
+  app.get('/v1/refunds', {
+    config: { permission: 'list' } satisfies RouteConfig,
+    schema: { querystring: ListQuerySchema },
+    preValidation: async (req) => {
+      for (const [k, v] of Object.entries(req.query as Record<string, unknown>)) {
+        if (Array.isArray(v)) throw validationError([{ path: k, message: `${k} is given more than once` }]);
+      }
+    },
+    handler: async (req) => {
+      const q = req.query as z.output<typeof ListQuerySchema>;
+      const page = await refunds.list({
+        ...(q.status ? { status: q.status } : {}),
+        ...(q.provider ? { provider: q.provider } : {}),
+        ...(q.paymentId ? { paymentId: q.paymentId } : {}),
+        ...(q.createdAfter ? { createdAfter: new Date(q.createdAfter) } : {}),
+        ...(q.createdBefore ? { createdBefore: new Date(q.createdBefore) } : {}),
+        ...(q.limit ? { pageSize: q.limit } : {}),
+        ...(q.pageToken ? { pageToken: q.pageToken } : {}),
+      });
+      return { data: page.refunds, nextPageToken: page.nextPageToken ?? null };
+    },
+  });
+
+  app.get('/v1/refunds/:id', { config: { permission: 'read' } satisfies RouteConfig }, async (req) => refunds.get(refundIdParam(req)));
+
+  for (const action of Object.keys(ACTIONS) as Action[]) {
+    app.post(`/v1/refunds/:id/${action}`, {
+      config: { permission: 'act' } satisfies RouteConfig,
+      schema: { body: ACTION_BODIES[action] },
+      preValidation: async (req) => {
+        req.body ??= {};
+      },
+      handler: async (req) => {
+        const id = refundIdParam(req);
+        // The operator recorded is the API key's name; an `operator` in the body is ignored (deprecated).
+        const input = { ...(req.body as Record<string, unknown>), operator: req.apiKey!.name };
+        return runAction(refunds, id, action, input);
+      },
+    });
+  }
+
+  // Every other method of a known path: 405 with Allow (checked in onRequest, before the body is read).
+  for (const route of ROUTES) {
+    const others = METHODS.filter((m) => !route.methods.includes(m));
+    app.route({ method: others, url: route.url, config: { allow: route.methods.join(', ') } satisfies RouteConfig, handler: async () => undefined });
+  }
+
+  return app;
 }
 
-/** Span names carry the route, not the refund id: `POST /v1/refunds/{id}/approve`. */
-function spanRoute(url: string | undefined): string {
-  const path = new URL(url ?? '/', 'http://api.invalid').pathname;
-  return path.replace(/^\/v1\/refunds\/[^/]+/, '/v1/refunds/{id}');
+async function runAction(refunds: RefundsClient, id: string, action: Action, input: unknown): Promise<RefundState> {
+  switch (action) {
+    case 'approve':
+      return refunds.approve(id, input as Parameters<RefundsClient['approve']>[1]);
+    case 'cancel':
+      return refunds.cancel(id, input as Parameters<RefundsClient['cancel']>[1]);
+    case 'reject':
+      return refunds.reject(id, input as Parameters<RefundsClient['reject']>[1]);
+    case 'resolve':
+      return refunds.resolve(id, input as Parameters<RefundsClient['resolve']>[1]);
+  }
 }
 
-export type RunningApiServer = RunningServer;
+export interface RunningApiServer {
+  server: Server;
+  app: FastifyInstance;
+  /** http://host:port */
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
 
 /** Create the server and listen; port 0 picks a free port. */
 export async function startApiServer(options: ApiServerOptions & { port: number; host?: string }): Promise<RunningApiServer> {
   const { port, host = '127.0.0.1', ...rest } = options;
-  return listen(createApiServer(rest), port, host);
+  const app = await createApiServer(rest);
+  await app.listen({ port, host });
+  const addr = app.server.address() as AddressInfo;
+  return {
+    server: app.server,
+    app,
+    url: `http://${host.includes(':') ? `[${host}]` : host}:${addr.port}`,
+    port: addr.port,
+    close: async () => {
+      app.server.closeIdleConnections();
+      await app.close();
+    },
+  };
 }
-

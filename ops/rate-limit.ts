@@ -1,4 +1,5 @@
 /**
+ * (The codec server's limiter; the HTTP API uses @fastify/rate-limit.)
  * A token bucket per client key (remote address + presented token): `ratePerSecond` tokens
  * refill continuously up to `burst`. One instance per API server; idle buckets (full again) are
  * pruned when the map grows, so memory stays bounded by the number of recently active clients.
