@@ -10,7 +10,7 @@
 import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy, type SearchAttributePair } from '@temporalio/common';
 import { expectedAmount } from '../domain/amount.js';
 import { WORKFLOW_TYPES } from '../domain/messages.js';
-import { paymentKey, refundIdFor, refundSummary, type RefundRequest } from '../domain/refund.js';
+import { parseRefundRequest, paymentKey, RefundRequestError, refundIdFor, refundSummary, type RefundRequest } from '../domain/refund.js';
 import type { RefundState } from '../domain/state.js';
 import {
   RefundAmountKey,
@@ -19,12 +19,25 @@ import {
   RefundProviderKey,
   RefundStatusKey,
 } from '../workflows/search-attributes.js';
+import { requestHygieneIssues } from './input-hygiene.js';
 
 /** The signature of the `refund` workflow (workflows/refund.ts), for typed starts by name. */
 export type RefundWorkflow = (input: { request: RefundRequest }) => Promise<RefundState>;
 
 /** The workflow type every new refund starts. */
 export const REFUND_WORKFLOW_TYPE = WORKFLOW_TYPES.refund;
+
+/**
+ * The one validation of a refund request, for every way in: the schema (domain/refund.ts), then
+ * free text without control/bidi characters and idempotency keys from the safe set
+ * (client/input-hygiene.ts). Throws RefundRequestError with field messages.
+ */
+export function validRefundRequest(input: unknown): RefundRequest {
+  const request = parseRefundRequest(input);
+  const unsafe = requestHygieneIssues(request);
+  if (unsafe.length > 0) throw new RefundRequestError(unsafe.map((i) => ({ path: i.path.join('.'), message: i.message })));
+  return request;
+}
 
 /** Workflow start options of a validated request (everything but the task queue). */
 export function refundStartOptions(request: RefundRequest) {

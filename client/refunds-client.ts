@@ -15,7 +15,7 @@ import { ApplicationFailure, type DataConverter, type Duration } from '@temporal
 import { dataConverter } from '../codec/data-converter.js';
 import { nextCheckAfter } from '../domain/schedule.js';
 import { WORKFLOW_TYPES } from '../domain/messages.js';
-import { parseRefundRequest, RefundRequestError, type RefundRequest } from '../domain/refund.js';
+import type { RefundRequest } from '../domain/refund.js';
 import { initialRefundState, type OperatorInput, type RefundState } from '../domain/state.js';
 import { isFinalStatus, type RefundStatus } from '../domain/status.js';
 import type { Provider } from '../domain/providers.js';
@@ -29,11 +29,10 @@ import {
   type RejectInput,
   type ResolveInput,
 } from '../workflows/messages.js';
-import { requestHygieneIssues } from './input-hygiene.js';
 import { connectionOptions, loadTemporalConfig, type TemporalConfig } from './connection.js';
 import { decodeRow, type RefundSummaryRow } from './decode.js';
 import { RefundActionRejectedError, RefundConflictError, RefundNotFoundError } from './errors.js';
-import { REFUND_WORKFLOW_TYPE, refundStartOptions, requestDifferences, type RefundWorkflow } from './refund-start.js';
+import { REFUND_WORKFLOW_TYPE, refundStartOptions, requestDifferences, validRefundRequest, type RefundWorkflow } from './refund-start.js';
 
 export type { RefundSummaryRow };
 
@@ -117,10 +116,8 @@ export class RefundsClient {
    * RefundConflictError.
    */
   async create(input: unknown): Promise<CreateResult> {
-    const request = parseRefundRequest(input);
-    // Free text without control/bidi characters, idempotency keys from the safe set (client/input-hygiene.ts).
-    const unsafe = requestHygieneIssues(request);
-    if (unsafe.length > 0) throw new RefundRequestError(unsafe.map((i) => ({ path: i.path.join('.'), message: i.message })));
+    // The schema, then free text and idempotency keys (client/refund-start.ts; the Nexus createRefund too).
+    const request = validRefundRequest(input);
     const options = refundStartOptions(request);
     const refundId = options.workflowId;
     let created = true;

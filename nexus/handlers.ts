@@ -12,9 +12,10 @@ import { ApplicationFailure, WorkflowIdConflictPolicy } from '@temporalio/common
 import { getClient, operationInfo, TemporalOperationHandler, TemporalOperationResult } from '@temporalio/nexus';
 import * as nexus from 'nexus-rpc';
 import { RefundActionRejectedError, RefundConflictError, RefundNotFoundError } from '../client/errors.js';
-import { REFUND_WORKFLOW_TYPE, refundStartOptions, requestDifferences, type RefundWorkflow } from '../client/refund-start.js';
+import { actionHygieneIssues } from '../client/input-hygiene.js';
+import { REFUND_WORKFLOW_TYPE, refundStartOptions, requestDifferences, validRefundRequest, type RefundWorkflow } from '../client/refund-start.js';
 import { RefundsClient } from '../client/refunds-client.js';
-import { parseRefundRequest, RefundRequestError, type RefundRequest } from '../domain/refund.js';
+import { RefundRequestError, type RefundRequest } from '../domain/refund.js';
 import type { RefundState } from '../domain/state.js';
 import { REFUNDS_FAILURE_TYPES, refundsNexusService, type RefundsFailureType } from './service.js';
 
@@ -64,7 +65,7 @@ function refundIdOf(input: { refundId?: unknown } | undefined): string {
 const createRefund = new TemporalOperationHandler<unknown, RefundState>({
   start: (_ctx, temporal, input) =>
     mapped(async () => {
-      const request = parseRefundRequest(input);
+      const request = validRefundRequest(input);
       const options = refundStartOptions(request);
       try {
         return await temporal.startWorkflow<RefundWorkflow>(REFUND_WORKFLOW_TYPE, options);
@@ -94,7 +95,11 @@ export const refundsNexusHandler = nexus.serviceHandler(refundsNexusService, {
   getRefund: (_ctx, input) => mapped(() => refundsClient().get(refundIdOf(input))),
   cancelRefund: (_ctx, input) =>
     mapped(() => {
+      const refundId = refundIdOf(input);
+      // The free text rules of the HTTP API's actions (client/input-hygiene.ts); the update's validator does the rest.
+      const unsafe = actionHygieneIssues(input);
+      if (unsafe.length > 0) throw new RefundRequestError(unsafe.map((i) => ({ path: i.path.join('.'), message: i.message })));
       const operatorInput = { ...(input?.operator !== undefined ? { operator: input.operator } : {}), ...(input?.note !== undefined ? { note: input.note } : {}) };
-      return refundsClient().cancel(refundIdOf(input), operatorInput);
+      return refundsClient().cancel(refundId, operatorInput);
     }),
 });

@@ -171,6 +171,11 @@ describe('Nexus service refunds: bad input', () => {
     expect((res as { message: string }).message).toMatch(/payment\.payId: payId is SecPaid's numeric pay_id/);
     await expect(s.client.workflow.getHandle(`refund-${key}`).describe()).rejects.toThrow(/not found/i);
 
+    // The free-text rules of every way in (client/input-hygiene.ts) apply too.
+    const bidi = await probe('createRefund', { idempotencyKey: key, provider: 'reservepay', payment: { paymentId: 'p-1' }, amount: 100, currency: 'THB', reason: 'refund \u202egnp.exe' });
+    expect(bidi).toMatchObject({ ok: false, type: REFUNDS_FAILURE_TYPES.invalidRequest, details: [[{ path: 'reason', message: expect.stringMatching(/bidi controls/) }]] });
+    await expect(s.client.workflow.getHandle(`refund-${key}`).describe()).rejects.toThrow(/not found/i);
+
     // The example caller acts on it: the order is not canceled, with the reason.
     const order = (await (await startCancelOrder({ orderId: key, refund: { idempotencyKey: key, provider: 'reservepay', payment: { paymentId: 'p-1' }, amount: 100, currency: 'EUR' } })).result()) as OrderCancellation;
     expect(order).toMatchObject({ orderId: key, status: 'refund_refused_by_us', reason: expect.stringMatching(/currency: Reservepay refunds are in THB/) });
