@@ -174,8 +174,9 @@ export class Redactor {
 
   /**
    * A provider answer with its human text redacted: string values under message-like keys
-   * (message, providerMessage, raw, reason, cause, error, detail(s), description) through text();
-   * ids, codes and amounts untouched (a provider id must never be masked as a PAN).
+   * (message, providerMessage, raw, reason, cause, error, detail(s), description) through text(),
+   * values under credential-named keys replaced; ids, codes and amounts untouched (a provider id
+   * must never be masked as a PAN).
    */
   answer<T>(value: T, depth = 0): T {
     if (depth > 8 || value === null || typeof value !== 'object') return value;
@@ -184,7 +185,8 @@ export class Redactor {
     if (proto !== Object.prototype && proto !== null) return value; // a Date, a Buffer: serialised as they are
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
-      if (typeof v === 'string' && MESSAGE_KEY.test(k)) out[k] = this.text(v);
+      if (v !== undefined && v !== null && SECRET_KEY.test(k)) out[k] = REDACTED;
+      else if (typeof v === 'string' && MESSAGE_KEY.test(k)) out[k] = this.text(v);
       else if (v !== null && typeof v === 'object') out[k] = this.answer(v, depth + 1);
       else out[k] = v;
     }
