@@ -19,6 +19,7 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, write
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startSandbox } from '../sandbox/server.js';
+import { sandboxWorkerEnv } from '../sandbox/worker-env.js';
 import { startDevServer } from './dev-server.js';
 import { PROJECT_ROOT } from './temporal-binaries.js';
 
@@ -76,22 +77,13 @@ const variants: Variant[] = [
 
 const server = await startDevServer({ headless: true, logLevel: 'error' });
 const sandbox = await startSandbox({ port: 0 });
-const c = sandbox.credentials;
 const env = {
   PATH: process.env.PATH,
   HOME: process.env.HOME,
   NODE_ENV: 'production',
   TEMPORAL_ADDRESS: server.address,
   METRICS_BIND_ADDRESS: 'off',
-  SECPAID_BASE_URL: sandbox.urls.secpaid,
-  SECPAID_TOKEN: c.secpaidToken,
-  LINKMONEY_BASE_URL: sandbox.urls.linkmoney,
-  LINKMONEY_CLIENT_ID: c.linkmoneyClientId,
-  LINKMONEY_CLIENT_SECRET: c.linkmoneyClientSecret,
-  OPENPAYD_BASE_URL: sandbox.urls.openpayd,
-  OPENPAYD_API_KEY: c.openpaydApiKey,
-  RESERVEPAY_BASE_URL: sandbox.urls.reservepay,
-  RESERVEPAY_API_KEY: c.reservepayApiKey,
+  ...sandboxWorkerEnv(sandbox),
 };
 
 function rssMiB(pid: number): number {

@@ -19,6 +19,8 @@ import { parse } from 'yaml';
 import { freePort, stopChild } from '../../scripts/processes.js';
 import { PROJECT_ROOT } from '../../scripts/temporal-binaries.js';
 import { startSandbox, type RunningSandbox } from '../../sandbox/server.js';
+import { sandboxWorkerEnv } from '../../sandbox/worker-env.js';
+import { eventually } from '../helpers/stack.js';
 
 // ------------------------------------------------------------------ what the image does
 
@@ -125,6 +127,41 @@ let api: (Proc & { match: RegExpExecArray }) | undefined;
 let apiUrl: string;
 let stage: RuntimeStage;
 
+const temporalEnv = () => ({ TEMPORAL_ADDRESS: address, TEMPORAL_NAMESPACE: namespace, TEMPORAL_TASK_QUEUE: taskQueue, REFUNDS_ENCRYPTION_KEYS: KEYS });
+
+function workerEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  return { ...baseEnv(), ...temporalEnv(), METRICS_BIND_ADDRESS: 'off', ...sandboxWorkerEnv(sandbox), ...extra };
+}
+
+const admin = async (path: string, body: unknown) => {
+  const res = await fetch(`${sandbox.urls.admin}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  expect(res.status, await res.clone().text()).toBeLessThan(300);
+  return (await res.json()) as { id: string };
+};
+const call = async (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => {
+  const res = await fetch(`${apiUrl}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${TOKEN}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+};
+const until = async (id: string, done: (r: Record<string, unknown>) => boolean): Promise<Record<string, unknown>> => {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const r = await call('GET', `/v1/refunds/${id}`);
+    if (r.status === 200 && done(r.body)) return r.body;
+    if (Date.now() > deadline) throw new Error(`${id}: last answer ${JSON.stringify(r)}\nworker:\n${worker?.output().slice(-2000)}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+};
+const refund = async (provider: string, payment: Record<string, unknown>, request: (paymentId: string) => Record<string, unknown>) => {
+  const { id: paymentId } = await admin('/payments', { provider, ...payment });
+  const created = await call('POST', '/v1/refunds', { provider, ...request(paymentId) }, { 'idempotency-key': `prod-${provider}-${randomUUID().slice(0, 8)}` });
+  expect(created.status, JSON.stringify(created.body)).toBe(201);
+  return { provider, paymentId, refundId: created.body.refundId as string };
+};
+
 beforeAll(async () => {
   stage = runtimeStage();
   installDir = mkdtempSync(join(tmpdir(), 'refunds-production-'));
@@ -184,63 +221,15 @@ describe('the production install (the Dockerfile final stage, outside Docker)', 
 
   it('starts the worker with the prebuilt bundle and the API, and completes a refund of each provider through the API', async () => {
     sandbox = await startSandbox({ port: 0 });
-    const c = sandbox.credentials;
-    const temporalEnv = { TEMPORAL_ADDRESS: address, TEMPORAL_NAMESPACE: namespace, TEMPORAL_TASK_QUEUE: taskQueue, REFUNDS_ENCRYPTION_KEYS: KEYS };
-    worker = await startNode(
-      installDir,
-      stage.cmd,
-      {
-        ...baseEnv(),
-        ...temporalEnv,
-        METRICS_BIND_ADDRESS: 'off',
-        SECPAID_BASE_URL: sandbox.urls.secpaid,
-        SECPAID_TOKEN: c.secpaidToken,
-        LINKMONEY_BASE_URL: sandbox.urls.linkmoney,
-        LINKMONEY_CLIENT_ID: c.linkmoneyClientId,
-        LINKMONEY_CLIENT_SECRET: c.linkmoneyClientSecret,
-        OPENPAYD_BASE_URL: sandbox.urls.openpayd,
-        OPENPAYD_API_KEY: c.openpaydApiKey,
-        RESERVEPAY_BASE_URL: sandbox.urls.reservepay,
-        RESERVEPAY_API_KEY: c.reservepayApiKey,
-      },
-      /worker: polling task queue/,
-    );
+    worker = await startNode(installDir, stage.cmd, workerEnv(), /worker: polling task queue/);
     expect(worker.output()).toContain(`worker: workflow bundle ${join(installDir, 'dist', 'workflow-bundle', 'plain.js')} (prebuilt by npm run build)`);
     expect(worker.output()).not.toContain('bundling the workflows in-process');
-    expect(worker.output()).toMatch(/"encryption":"on"/);
+    // Its start-up log line (after the polling line) says encryption is on.
+    await eventually(async () => /"encryption":\s*"on"/.test(worker!.output()), 15_000);
 
     const port = await freePort();
-    api = await startNode(installDir, composeCommand('api'), { ...baseEnv(), ...temporalEnv, REFUNDS_API_TOKEN: TOKEN, REFUNDS_API_HOST: '127.0.0.1', REFUNDS_API_PORT: String(port) }, /api: listening on (http:\/\/\S+)/);
+    api = await startNode(installDir, composeCommand('api'), { ...baseEnv(), ...temporalEnv(), REFUNDS_API_TOKEN: TOKEN, REFUNDS_API_HOST: '127.0.0.1', REFUNDS_API_PORT: String(port) }, /api: listening on (http:\/\/\S+)/);
     apiUrl = api.match[1]!.replace(/\/$/, '');
-
-    const admin = async (path: string, body: unknown) => {
-      const res = await fetch(`${sandbox.urls.admin}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-      expect(res.status, await res.clone().text()).toBeLessThan(300);
-      return (await res.json()) as { id: string };
-    };
-    const call = async (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => {
-      const res = await fetch(`${apiUrl}${path}`, {
-        method,
-        headers: { authorization: `Bearer ${TOKEN}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      });
-      return { status: res.status, body: (await res.json()) as Record<string, unknown> };
-    };
-    const until = async (id: string, done: (r: Record<string, unknown>) => boolean): Promise<Record<string, unknown>> => {
-      const deadline = Date.now() + 60_000;
-      for (;;) {
-        const r = await call('GET', `/v1/refunds/${id}`);
-        if (r.status === 200 && done(r.body)) return r.body;
-        if (Date.now() > deadline) throw new Error(`${id}: last answer ${JSON.stringify(r)}\nworker:\n${worker!.output().slice(-2000)}`);
-        await new Promise((r) => setTimeout(r, 250));
-      }
-    };
-    const refund = async (provider: string, payment: Record<string, unknown>, request: (paymentId: string) => Record<string, unknown>) => {
-      const { id: paymentId } = await admin('/payments', { provider, ...payment });
-      const created = await call('POST', '/v1/refunds', { provider, ...request(paymentId) }, { 'idempotency-key': `prod-${provider}-${randomUUID().slice(0, 8)}` });
-      expect(created.status, JSON.stringify(created.body)).toBe(201);
-      return { provider, paymentId, refundId: created.body.refundId as string };
-    };
 
     const [reservepay, openpayd, linkmoney, secpaid] = await Promise.all([
       refund('reservepay', { amount: 100_000, currency: 'THB' }, (id) => ({ payment: { paymentId: id }, amount: 25_050, currency: 'THB' })),
@@ -278,4 +267,15 @@ describe('the production install (the Dockerfile final stage, outside Docker)', 
       await connection.close();
     }
   }, 240_000);
+  it('with tracing on, the worker loads the bundle with the OpenTelemetry interceptors, and the workflow spans come out of it', async () => {
+    await stopChild(worker!.child);
+    worker = await startNode(installDir, stage.cmd, workerEnv({ OTEL_TRACES_EXPORTER: 'console' }), /worker: polling task queue/);
+    expect(worker.output()).toContain(`worker: workflow bundle ${join(installDir, 'dist', 'workflow-bundle', 'opentelemetry.js')} (prebuilt by npm run build)`);
+    const r = await refund('reservepay', { amount: 50_000, currency: 'THB' }, (id) => ({ payment: { paymentId: id }, amount: 1000, currency: 'THB' }));
+    expect((await until(r.refundId, (b) => b.status === 'approved')).status).toBe('approved');
+    // RunWorkflow spans are made by the workflow interceptors inside the bundle (sent out through a sink).
+    await eventually(async () => worker!.output().includes("name: 'RunWorkflow:"));
+    expect(worker.output()).toMatch(/name: 'RunActivity:/);
+    expect(worker.output()).not.toMatch(/Ignoring WorkerOptions\.interceptors\.workflowModules/);
+  }, 120_000);
 });
