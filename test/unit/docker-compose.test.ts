@@ -20,16 +20,18 @@ const required = process.env.CI === 'true';
 /** The variables compose refuses to start without (deploy/compose.env.example, .env.example). */
 const REQUIRED_VARS = {
   POSTGRES_PASSWORD: 'compose-test-postgres',
-  REFUNDS_API_TOKEN: 'compose-test-token',
   REFUNDS_ENCRYPTION_KEYS: `k1:${Buffer.alloc(32, 7).toString('base64')}`,
   REFUNDS_CODEC_TOKEN: 'compose-test-codec-token',
 };
+
+/** The API's keys (or REFUNDS_API_TOKEN): checked by the API itself at start, which needs one of them. */
+const API_KEYS = `billing:service:${'b'.repeat(32)},ops:operator:${'o'.repeat(32)}`;
 
 /** Opt-in variables that must be unset for the "defaults" checks, whatever the caller's shell has. */
 const OPT_INS = ['REFUNDS_API_BIND', 'TEMPORAL_UI_BIND', 'TEMPORAL_UI_DISABLE_WRITE_ACTIONS', 'REFUNDS_API_PUBLISHED_PORT', 'TEMPORAL_UI_PUBLISHED_PORT'];
 
 function composeEnv(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, COMPOSE_PROJECT_NAME: 'refunds', ...REQUIRED_VARS };
+  const env: NodeJS.ProcessEnv = { ...process.env, COMPOSE_PROJECT_NAME: 'refunds', ...REQUIRED_VARS, REFUNDS_API_KEYS: API_KEYS };
   for (const v of OPT_INS) delete env[v];
   for (const [k, v] of Object.entries(extra)) {
     if (v === undefined) delete env[k];
@@ -171,6 +173,12 @@ describe.skipIf(!hasCompose && !required)('docker-compose.yml', () => {
     const { services } = resolved();
     for (const s of ['worker', 'api', 'codec']) expect(services[s]!.environment!.REFUNDS_ENCRYPTION_KEYS, s).toBe(REQUIRED_VARS.REFUNDS_ENCRYPTION_KEYS);
     expect(services.codec!.environment!.REFUNDS_CODEC_TOKEN).toBe(REQUIRED_VARS.REFUNDS_CODEC_TOKEN);
+  });
+
+  it('gives the API its keys and its token (the API refuses to start with neither)', () => {
+    const api = resolved({ env: { REFUNDS_API_TOKEN: 'compose-test-token-0123456789abcdef' } }).services.api!.environment!;
+    expect(api.REFUNDS_API_KEYS).toBe(API_KEYS);
+    expect(api.REFUNDS_API_TOKEN).toBe('compose-test-token-0123456789abcdef');
   });
 
   it('builds the worker, the API and the codec server from the Dockerfile and runs node dist/... of real entry points', () => {
