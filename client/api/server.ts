@@ -12,14 +12,16 @@
  */
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
-import Fastify, { type FastifyError, type FastifyInstance, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import rateLimitPlugin from '@fastify/rate-limit';
 import swaggerPlugin from '@fastify/swagger';
 import swaggerUiPlugin from '@fastify/swagger-ui';
 import { context, SpanStatusCode, trace, type Tracer } from '@opentelemetry/api';
 import type { z } from 'zod';
 import type { Secret } from '../../activities/secret.js';
+import { WorkflowNotFoundError } from '@temporalio/client';
 import { API_DEFAULTS } from '../../domain/config.js';
+import { WORKFLOW_TYPES } from '../../domain/messages.js';
 import { RefundRequestError } from '../../domain/refund.js';
 import type { RefundState } from '../../domain/state.js';
 import { RefundActionRejectedError, RefundConflictError, RefundNotFoundError } from '../errors.js';
@@ -184,7 +186,12 @@ export async function createApiServer(options: ApiServerOptions): Promise<Fastif
     logger: false,
     exposeHeadRoutes: false,
     return503OnClosing: false,
-    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 256 },
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 700 },
+    // The router's own refusals (an id too long, a malformed %-encoding): no such refund.
+    frameworkErrors: (err, _req, reply) => {
+      const apiError = err.code === 'FST_ERR_MAX_PARAM_LENGTH' || err.code === 'FST_ERR_BAD_URL' ? new ApiError(404, 'not_found', 'no such route or refund') : new ApiError(400, 'bad_request', 'the request is malformed');
+      void (reply as FastifyReply).code(apiError.status).header('cache-control', 'no-store').type('application/json; charset=utf-8').send(errorBody(apiError));
+    },
     // Malformed HTTP (bad framing, duplicate Content-Length, ...) never reaches a route: answer in the one shape and close.
     clientErrorHandler: (err, socket) => {
       if (!socket.writable) return socket.destroy();
@@ -225,6 +232,15 @@ export async function createApiServer(options: ApiServerOptions): Promise<Fastif
 
   app.addHook('onRequest', async (req) => {
     const path = req.url.split('?')[0]!;
+    // Node keeps the first of two Content-Type headers and joins two Idempotency-Keys: refuse both.
+    const seen = new Set<string>();
+    for (let i = 0; i < req.raw.rawHeaders.length; i += 2) {
+      const name = req.raw.rawHeaders[i]!.toLowerCase();
+      if (name === 'content-type' || name === 'idempotency-key') {
+        if (seen.has(name)) throw new ApiError(400, 'bad_request', `the ${name} header is given more than once`, undefined, { connection: 'close' });
+        seen.add(name);
+      }
+    }
     if (path === '/healthz' || path === '/readyz') {
       if (req.method !== 'GET') throw new ApiError(405, 'method_not_allowed', `${req.method} is not allowed on ${path}`, undefined, { allow: 'GET' });
       return;
@@ -437,6 +453,7 @@ export async function createApiServer(options: ApiServerOptions): Promise<Fastif
       },
       handler: async (req) => {
         const id = refundIdParam(req);
+        await ensureRefundWorkflow(refunds, id);
         // The operator recorded is the API key's name; an `operator` in the body is ignored (deprecated).
         const input = { ...(req.body as Record<string, unknown>), operator: req.apiKey!.name };
         return runAction(refunds, id, action, input);
@@ -451,6 +468,18 @@ export async function createApiServer(options: ApiServerOptions): Promise<Fastif
   }
 
   return app;
+}
+
+/** Object-level check before an update: the id must name a refund workflow (either type), not a lock or anything else. */
+async function ensureRefundWorkflow(refunds: RefundsClient, id: string): Promise<void> {
+  let type: string;
+  try {
+    type = (await refunds.client.workflow.getHandle(id).describe()).type;
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) throw new RefundNotFoundError(id);
+    throw err;
+  }
+  if (type !== WORKFLOW_TYPES.refund && type !== WORKFLOW_TYPES.refundV1) throw new RefundNotFoundError(id);
 }
 
 async function runAction(refunds: RefundsClient, id: string, action: Action, input: unknown): Promise<RefundState> {
