@@ -202,6 +202,26 @@ describe('Nexus service refunds: bad input', () => {
     expect(missing).toMatchObject({ ok: false, type: REFUNDS_FAILURE_TYPES.invalidRequest, details: [[{ path: 'refundId' }]] });
   });
 
+  it('cancelRefund cancels a refund waiting for its turn; the caller waiting on it gets the canceled state and acts on it', async () => {
+    // Reservepay refunds of one payment go one at a time; this payment's refunds stay pending at Reservepay.
+    const paymentId = await payment({ provider: 'reservepay', amount: 10_000, currency: 'THB', respondPending: true });
+    const { refund: first } = await s.refunds.create({ idempotencyKey: uniqueKey('nx-holder'), provider: 'reservepay', payment: { paymentId }, amount: 1_000, currency: 'THB' });
+    await eventually(async () => (await s.refunds.get(first.refundId)).pendingReason === 'provider_processing', 30_000);
+    const key = uniqueKey('order-wait');
+    const order = await startCancelOrder({ orderId: key, refund: { idempotencyKey: key, provider: 'reservepay', payment: { paymentId }, amount: 2_000, currency: 'THB' } });
+    const waiting = await eventually(async () => {
+      const st = await s.refunds.get(`refund-${key}`);
+      return st.lock === 'waiting' && st;
+    }, 30_000);
+    expect(waiting.waitingFor).toBe(first.refundId);
+    const canceled = await probe('cancelRefund', { refundId: `refund-${key}`, operator: 'orders-team', note: 'order kept after all' });
+    expect(canceled).toMatchObject({ ok: true, result: { refundId: `refund-${key}`, status: 'canceled' } });
+    const result = (await order.result()) as OrderCancellation;
+    expect(result).toMatchObject({ orderId: key, status: 'refund_failed', refundId: `refund-${key}`, refundStatus: 'canceled' });
+    expect((await s.refunds.get(`refund-${key}`)).submitAttempts).toBe(0);
+    expect(await sandboxRefunds('reservepay', paymentId)).toHaveLength(1);
+  });
+
   it('cancelRefund follows the cancel update: a refund already with its provider is refused', async () => {
     const payId = await payment({ provider: 'secpaid', amount: 6_000, currency: 'EUR' });
     const { refund } = await s.refunds.create({ idempotencyKey: uniqueKey('nx-cancel'), provider: 'secpaid', payment: { payId }, amount: 1_000, currency: 'EUR' });
