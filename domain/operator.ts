@@ -1,30 +1,37 @@
 /**
- * Operator actions' inputs: one zod schema each, used by the workflow's update validators and by
- * the HTTP API and the CLI before anything is sent (one schema, one set of messages).
- * Pure TypeScript + zod: safe to import from workflow code.
+ * Operator actions' inputs as zod schemas, for the HTTP API, the CLI and the OpenAPI document,
+ * built from the rules in operator-rules.ts, which the workflow's update validators check without
+ * zod: one set of rules and messages for both (test/unit/operator-rules.test.ts compares them).
  */
 import { z } from 'zod';
+import { OPERATOR_INPUT_MESSAGES as M, OPERATOR_INPUT_RULES as R, type OperatorAction, type TextRule } from './operator-rules.js';
+import { RESOLUTIONS } from './status.js';
 
-/** Outcomes a person can settle a needs_attention refund with. */
-export const RESOLUTIONS = ['approved', 'authorized', 'rejected', 'failed', 'canceled'] as const;
-export type Resolution = (typeof RESOLUTIONS)[number];
+export { RESOLUTIONS, type Resolution } from './status.js';
+export { operatorInputProblem, type OperatorAction } from './operator-rules.js';
 
-const operator = z.string().trim().min(1, 'operator must not be empty').max(200, 'operator is at most 200 characters');
-const shortNote = z.string().max(200, 'note is at most 200 characters');
-const longText = (field: string) =>
-  z
-    .string({ error: `${field} is required` })
-    .trim()
-    .min(1, `${field} must not be empty`)
-    .max(500, `${field} is at most 500 characters`);
+function text(field: string, rule: TextRule) {
+  const s = z.string({ error: rule.required ? M.required(field) : M.notText(field) });
+  return (rule.trim ? s.trim().min(1, M.empty(field)) : s).max(rule.max, M.tooLong(field, rule.max));
+}
 
-export const ApproveInputSchema = z.strictObject({ operator: operator.optional(), note: shortNote.optional() });
-export const CancelInputSchema = z.strictObject({ operator: operator.optional(), note: shortNote.optional() });
-export const RejectInputSchema = z.strictObject({ reason: longText('reason'), operator: operator.optional(), note: shortNote.optional() });
+export const ApproveInputSchema = z.strictObject({
+  operator: text('operator', R.approve.operator).optional(),
+  note: text('note', R.approve.note).optional(),
+});
+export const CancelInputSchema = z.strictObject({
+  operator: text('operator', R.cancel.operator).optional(),
+  note: text('note', R.cancel.note).optional(),
+});
+export const RejectInputSchema = z.strictObject({
+  reason: text('reason', R.reject.reason),
+  operator: text('operator', R.reject.operator).optional(),
+  note: text('note', R.reject.note).optional(),
+});
 export const ResolveInputSchema = z.strictObject({
-  status: z.enum(RESOLUTIONS, { error: `status must be one of ${RESOLUTIONS.join(', ')}` }),
-  note: longText('note'),
-  operator: operator.optional(),
+  status: z.enum(RESOLUTIONS, { error: M.choice('status', RESOLUTIONS) }),
+  note: text('note', R.resolve.note),
+  operator: text('operator', R.resolve.operator).optional(),
 });
 
 export const OPERATOR_INPUT_SCHEMAS = {
@@ -32,12 +39,4 @@ export const OPERATOR_INPUT_SCHEMAS = {
   reject: RejectInputSchema,
   cancel: CancelInputSchema,
   resolve: ResolveInputSchema,
-} as const;
-export type OperatorAction = keyof typeof OPERATOR_INPUT_SCHEMAS;
-
-/** The first problem with an input, as one line ("reason: reason is required"), or undefined. */
-export function operatorInputProblem(action: OperatorAction, input: unknown): string | undefined {
-  const r = OPERATOR_INPUT_SCHEMAS[action].safeParse(input ?? {});
-  if (r.success) return undefined;
-  return r.error.issues.map((i) => (i.path.length ? `${i.path.join('.')}: ${i.message}` : i.message)).join('; ');
-}
+} as const satisfies Record<OperatorAction, z.ZodType>;

@@ -1,10 +1,11 @@
 /**
  * The refund request (zod) and the provider rules checked before anything starts.
- * Pure TypeScript + zod: safe to import from workflow code.
+ * Pure TypeScript + zod. Workflow code imports only its types (zod stays out of the workflow
+ * bundle: see refund-request.ts).
  */
 import { z } from 'zod';
-import { CURRENCY_CODES, type CurrencyCode, formatMoney } from './money.js';
-import { amountViolations, expectedAmount, type AmountRequest } from './amount.js';
+import { CURRENCY_CODES, type CurrencyCode } from './money.js';
+import { amountViolations, type AmountRequest } from './amount.js';
 import { PROVIDER_NAMES, PROVIDERS, type Provider } from './providers.js';
 
 const ref = (what: string) =>
@@ -112,37 +113,8 @@ function providerRuleViolations(req: AmountRequest): Violation[] {
   return out;
 }
 
-/** The payment reference that identifies the refunded payment at its provider, as one string. */
-export function paymentKey(req: RefundRequest): string {
-  switch (req.provider) {
-    case 'secpaid':
-      return req.payment.payId;
-    case 'linkmoney':
-      return req.payment.paymentId;
-    case 'openpayd':
-      return req.payment.transactionId;
-    case 'reservepay':
-      return req.payment.paymentId;
-  }
-}
-
-/** The frozen v1 workflow's name for expectedAmount (domain/amount.ts); new code uses that. */
-export function requestedAmount(req: Pick<RefundRequest, 'amount' | 'originalAmount'>): number | undefined {
-  return expectedAmount(req);
-}
-
-/** "Refund EUR 25.00 of SecPaid payment 42011" (static summary shown in the Temporal UI). */
-export function refundSummary(req: RefundRequest): string {
-  const amount = expectedAmount(req);
-  const what =
-    amount === undefined ? `the full amount (${req.currency})` : formatMoney({ amountMinor: amount, currency: req.currency });
-  return `Refund ${what} of ${PROVIDER_NAMES[req.provider]} payment ${paymentKey(req)}`;
-}
-
-/** The workflow id of a refund: derived from the idempotency key, so a repeat finds the same refund. */
-export function refundIdFor(idempotencyKey: string): string {
-  return `refund-${idempotencyKey}`;
-}
+// What workflow code needs of a request lives without zod in refund-request.ts (why: there).
+export { paymentKey, refundIdFor, refundSummary, requestedAmount } from './refund-request.js';
 
 export class RefundRequestError extends Error {
   override readonly name = 'RefundRequestError';

@@ -30,6 +30,10 @@ export function isFinalStatus(status: RefundStatus): status is FinalStatus {
   return (FINAL_STATUSES as readonly RefundStatus[]).includes(status);
 }
 
+/** Outcomes a person can settle a needs_attention refund with. */
+export const RESOLUTIONS = ['approved', 'authorized', 'rejected', 'failed', 'canceled'] as const satisfies readonly FinalStatus[];
+export type Resolution = (typeof RESOLUTIONS)[number];
+
 /** Statuses that mean the money is (being) returned. */
 export function isSucceeded(status: RefundStatus): boolean {
   return status === 'approved' || status === 'authorized';

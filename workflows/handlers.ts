@@ -1,9 +1,9 @@
 /**
- * The refund's query and operator updates. Inputs are checked with the same zod schemas the HTTP
- * API and the CLI use (domain/operator.ts); the refund's own rules (who may do what when) here.
+ * The refund's query and operator updates. Inputs are checked by the same rules the HTTP API and
+ * the CLI check with zod (domain/operator-rules.ts); the refund's own rules (who may do what when) here.
  */
 import { ApplicationFailure, setHandler } from '@temporalio/workflow';
-import { operatorInputProblem, type OperatorAction } from '../domain/operator.js';
+import { operatorInputProblem, type OperatorAction } from '../domain/operator-rules.js';
 import { PROVIDER_NAMES } from '../domain/providers.js';
 import type { OperatorInput } from '../domain/state.js';
 import type { Lifecycle } from './lifecycle.js';

@@ -5,7 +5,7 @@
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { QUERY_NAMES, SIGNAL_NAMES, UPDATE_NAMES } from '../domain/messages.js';
-import { RESOLUTIONS, type Resolution } from '../domain/operator.js';
+import { RESOLUTIONS, type Resolution } from '../domain/status.js';
 import type { OperatorInput, RefundState } from '../domain/state.js';
 import { WORKFLOW_FAILURE_TYPES } from '../domain/failures.js';
 

@@ -7,7 +7,8 @@
  */
 import { allHandlersFinished, ApplicationFailure, condition, workflowInfo } from '@temporalio/workflow';
 import { WORKFLOW_FAILURE_TYPES } from '../domain/failures.js';
-import { parseRefundRequest, RefundRequestError, type RefundRequest } from '../domain/refund.js';
+import type { RefundRequest } from '../domain/refund.js';
+import { refundInputProblems } from '../domain/refund-request.js';
 import type { RefundState } from '../domain/state.js';
 import { releasePaymentLock } from './activities.js';
 import { CallbackOutbox } from './callbacks.js';
@@ -22,13 +23,13 @@ export interface RefundInput {
 }
 
 export async function refund(input: RefundInput): Promise<RefundState> {
-  let request: RefundRequest;
-  try {
-    request = parseRefundRequest(input.request);
-  } catch (err) {
-    const issues = err instanceof RefundRequestError ? err.issues : [];
-    throw ApplicationFailure.create({ type: WORKFLOW_FAILURE_TYPES.invalidRequest, message: (err as Error).message, nonRetryable: true, details: [issues] });
+  // Every caller parsed the request with its schema; this refuses one started by hand that cannot run.
+  const issues = refundInputProblems(input?.request);
+  if (issues.length > 0) {
+    const message = `invalid refund request: ${issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join('; ')}`;
+    throw ApplicationFailure.create({ type: WORKFLOW_FAILURE_TYPES.invalidRequest, message, nonRetryable: true, details: [issues] });
   }
+  const request = input.request;
   const life = new Lifecycle(workflowInfo().workflowId, request, new Date().toISOString());
   installHandlers(life);
   const outbox = request.callbackUrl ? new CallbackOutbox(life.state, life.callbackLog(), request.callbackUrl) : undefined;

@@ -8,7 +8,7 @@ import { proxyActivities } from '@temporalio/workflow';
 import type { CallbackEvent, createCallbackActivities } from '../../activities/callbacks.js';
 import type { CallbackDelivery, RefundState, Transition } from '../../domain/state.js';
 import type { RefundStatus } from '../../domain/status.js';
-import { requestedAmount } from '../../domain/refund.js';
+import { requestedAmount } from '../../domain/refund-request.js';
 import { describeFailure } from './support.js';
 
 const { deliverCallback } = proxyActivities<ReturnType<typeof createCallbackActivities>>({

@@ -6,7 +6,8 @@
  */
 import { ApplicationFailure, allHandlersFinished, condition, setHandler, workflowInfo } from '@temporalio/workflow';
 import { PROVIDER_NAMES } from '../../domain/providers.js';
-import { parseRefundRequest, RefundRequestError, type RefundRequest } from '../../domain/refund.js';
+import type { RefundRequest } from '../../domain/refund.js';
+import { refundInputProblems } from '../../domain/refund-request.js';
 import type { RefundState } from '../../domain/state.js';
 import { CallbackOutbox } from './callbacks.js';
 import { Lifecycle } from './lifecycle.js';
@@ -138,13 +139,14 @@ async function runProviderFlow(life: Lifecycle, request: RefundRequest): Promise
 }
 
 export async function refundWorkflow(input: RefundWorkflowInput): Promise<RefundState> {
-  let request: RefundRequest;
-  try {
-    request = parseRefundRequest(input.request);
-  } catch (err) {
-    const issues = err instanceof RefundRequestError ? err.issues : [];
-    throw ApplicationFailure.create({ type: 'InvalidRefundRequest', message: (err as Error).message, nonRetryable: true, details: [issues] });
+  // Was the zod schema; the guard keeps zod out of the workflow bundle (domain/refund-request.ts).
+  // The same for every request a caller parsed, so replay-safe.
+  const issues = refundInputProblems(input?.request);
+  if (issues.length > 0) {
+    const message = `invalid refund request: ${issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join('; ')}`;
+    throw ApplicationFailure.create({ type: 'InvalidRefundRequest', message, nonRetryable: true, details: [issues] });
   }
+  const request: RefundRequest = input.request;
   const life = new Lifecycle(workflowInfo().workflowId, request, new Date().toISOString());
   installHandlers(life);
   const outbox = request.callbackUrl ? new CallbackOutbox(life.state, request.callbackUrl) : undefined;

@@ -1,7 +1,7 @@
 /** A refund's side of the payment ledger (workflows/ledger.ts): claim, wait for the turn, release. */
 import { condition, getExternalWorkflowHandle, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { createLedgerActivities } from '../../activities/ledger.js';
-import { paymentKey, requestedAmount } from '../../domain/refund.js';
+import { paymentKey, requestedAmount } from '../../domain/refund-request.js';
 import { isSucceeded } from '../../domain/status.js';
 import { ledgerIdFor, releaseSlotSignal, slotDecisionSignal, type SlotDecision } from './ledger.js';
 import type { Lifecycle } from './lifecycle.js';

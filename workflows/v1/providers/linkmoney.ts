@@ -6,7 +6,8 @@
  */
 import { sleep } from '@temporalio/workflow';
 import { addBusinessDays, settlementHoldEnds } from '../../../domain/calendar.js';
-import { requestedAmount, type RefundRequest } from '../../../domain/refund.js';
+import type { RefundRequest } from '../../../domain/refund.js';
+import { requestedAmount } from '../../../domain/refund-request.js';
 import { read, submit } from '../activities.js';
 import type { Lifecycle } from '../lifecycle.js';
 import { afterSubmitFailure, describeFailure, untilFinal } from '../support.js';

@@ -4,7 +4,8 @@
  * poll on a decaying schedule for 14 days; an operator may record the review outcome at any
  * time; past the deadline the refund needs attention and a slow check goes on.
  */
-import { requestedAmount, type RefundRequest } from '../../../domain/refund.js';
+import type { RefundRequest } from '../../../domain/refund.js';
+import { requestedAmount } from '../../../domain/refund-request.js';
 import { SECPAID_REVIEW, SLOW_CHECK } from '../../../domain/schedule.js';
 import { poller, submit } from '../activities.js';
 import type { Lifecycle } from '../lifecycle.js';
