@@ -18,6 +18,7 @@ import {
   startSettings,
   temporalSettings,
   tracingSettings,
+  callbackSettings,
   VARIABLES,
   workerTuning,
 } from '../../domain/config.js';
@@ -180,9 +181,43 @@ describe('logs, metrics, tracing, npm start', () => {
     expect(() => metricsSettings({ METRICS_BIND_ADDRESS: '9464' })).toThrow(/METRICS_BIND_ADDRESS: must be host:port/);
   });
 
-  it('OTEL_TRACES_EXPORTER is none or console', () => {
+  it('tracing: off without an OTLP endpoint; otlp when one is set; the traces endpoint as is; only http/json', () => {
     expect(tracingSettings({})).toEqual({ exporter: 'none' });
-    expect(() => tracingSettings({ OTEL_TRACES_EXPORTER: 'otlp' })).toThrow(ConfigError);
+    expect(tracingSettings({ OTEL_TRACES_EXPORTER: 'console' })).toEqual({ exporter: 'console' });
+    expect(() => tracingSettings({ OTEL_TRACES_EXPORTER: 'otlp' })).toThrow(/needs OTEL_EXPORTER_OTLP_ENDPOINT/);
+    expect(tracingSettings({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318/' })).toEqual({ exporter: 'otlp', otlpTracesUrl: 'http://collector:4318/v1/traces' });
+    expect(tracingSettings({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://a:4318', OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'https://b.example/otlp/traces', OTEL_SERVICE_NAME: 'w1' })).toEqual({
+      exporter: 'otlp',
+      serviceName: 'w1',
+      otlpTracesUrl: 'https://b.example/otlp/traces',
+    });
+    expect(tracingSettings({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://a:4318', OTEL_TRACES_EXPORTER: 'none' })).toEqual({ exporter: 'none' });
+    expect(() => tracingSettings({ OTEL_EXPORTER_OTLP_ENDPOINT: 'collector:4318' })).toThrow(/OTEL_EXPORTER_OTLP_ENDPOINT: must be an http\(s\) URL/);
+    expect(() => tracingSettings({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://a:4318', OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' })).toThrow(/OTEL_EXPORTER_OTLP_PROTOCOL: must be http\/json/);
+    expect(() => tracingSettings({ OTEL_EXPORTER_OTLP_HEADERS: 'no-equals' })).toThrow(/OTEL_EXPORTER_OTLP_HEADERS: must be key=value/);
+    expect(() => tracingSettings({ OTEL_TRACES_EXPORTER: 'jaeger' })).toThrow(ConfigError);
+  });
+
+  it('callbacks: key id k1, a previous key with its own id during rotation, allowed networks, concurrency', () => {
+    expect(callbackSettings({})).toEqual({ keyId: 'k1', allowedNetworks: [], maxConcurrent: 10 });
+    const secret = 'current-secret-0123456789';
+    expect(callbackSettings({ REFUNDS_CALLBACK_SECRET: secret, REFUNDS_CALLBACK_KEY_ID: 'k2026b', REFUNDS_CALLBACK_PREVIOUS_SECRET: 'previous-secret-0123456', REFUNDS_CALLBACK_PREVIOUS_KEY_ID: 'k2026a' })).toEqual({
+      secret,
+      keyId: 'k2026b',
+      previous: { secret: 'previous-secret-0123456', keyId: 'k2026a' },
+      allowedNetworks: [],
+      maxConcurrent: 10,
+    });
+    expect(() => callbackSettings({ REFUNDS_CALLBACK_SECRET: secret, REFUNDS_CALLBACK_PREVIOUS_SECRET: 'previous-secret-0123456' })).toThrow(/REFUNDS_CALLBACK_PREVIOUS_KEY_ID is required/);
+    expect(() => callbackSettings({ REFUNDS_CALLBACK_SECRET: secret, REFUNDS_CALLBACK_PREVIOUS_SECRET: 'previous-secret-0123456', REFUNDS_CALLBACK_PREVIOUS_KEY_ID: 'k1' })).toThrow(/must differ/);
+    expect(() => callbackSettings({ REFUNDS_CALLBACK_PREVIOUS_SECRET: 'previous-secret-0123456', REFUNDS_CALLBACK_PREVIOUS_KEY_ID: 'k0' })).toThrow(/without REFUNDS_CALLBACK_SECRET/);
+    expect(() => callbackSettings({ REFUNDS_CALLBACK_KEY_ID: 'has space' })).toThrow(/REFUNDS_CALLBACK_KEY_ID/);
+    expect(callbackSettings({ REFUNDS_CALLBACK_ALLOWED_NETWORKS: ' 10.20.0.0/16, fd12::/48 ,127.0.0.1,::1', REFUNDS_CALLBACK_MAX_CONCURRENT: '4' })).toMatchObject({
+      allowedNetworks: ['10.20.0.0/16', 'fd12::/48', '127.0.0.1', '::1'],
+      maxConcurrent: 4,
+    });
+    expect(() => callbackSettings({ REFUNDS_CALLBACK_ALLOWED_NETWORKS: 'intranet.local' })).toThrow(/REFUNDS_CALLBACK_ALLOWED_NETWORKS: each entry must be an IP address or a CIDR/);
+    expect(() => callbackSettings({ REFUNDS_CALLBACK_ALLOWED_NETWORKS: '10.0.0.0/40' })).toThrow(/REFUNDS_CALLBACK_ALLOWED_NETWORKS/);
   });
 
   it('npm start: ports, sandbox on, data folder, local encryption off', () => {
