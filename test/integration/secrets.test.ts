@@ -15,6 +15,7 @@ import { NativeConnection, Runtime, makeTelemetryFilterString } from '@temporali
 import type { LogLevel, LogMetadata } from '@temporalio/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Secret } from '../../activities/secret.js';
+import { REDACTED, Redactor } from '../../ops/redact.js';
 import type { ProviderConfig } from '../../activities/types.js';
 import { RefundsClient } from '../../client/refunds-client.js';
 import { isFinalStatus } from '../../domain/status.js';
@@ -218,5 +219,10 @@ describe('no secrets in history, logs, failures, memo or search attributes', () 
       }
     }
     expect(leaks).toEqual([]);
+
+    // Every access token the worker obtained is known to the redaction (logs, provider text) from
+    // the moment it arrived: the sandbox keeps plain strings, only the worker wraps them in Secret.
+    const redactor = new Redactor();
+    for (const t of issuedTokens) expect(redactor.text(`Bearer-less ${t} in an error`)).toBe(`Bearer-less ${REDACTED} in an error`);
   }, 120_000);
 });
