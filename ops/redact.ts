@@ -123,7 +123,8 @@ export class Redactor {
     let out = value;
     for (const s of this.secrets()) if (out.includes(s)) out = out.split(s).join(REDACTED);
     out = out.replace(BEARER, (_m, scheme: string) => `${scheme} ${REDACTED}`);
-    out = out.replace(KEY_VALUE, (_m, head: string, v: string) => {
+    // The key=value pattern is costly: run it only on text that names a credential at all.
+    if (SECRET_KEY.test(out)) out = out.replace(KEY_VALUE, (_m, head: string, v: string) => {
       // Keep the value's quotes so JSON held in the string stays JSON.
       const q = /^(\\?["'])/.exec(v)?.[1] ?? '';
       return `${head}${q}${REDACTED}${q}`;
