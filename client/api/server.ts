@@ -346,7 +346,7 @@ export async function createApiServer(options: ApiServerOptions): Promise<Fastif
   await app.register(swaggerPlugin, { mode: 'static', specification: { document: document as never } });
   await app.register(swaggerUiPlugin, {
     routePrefix: '/docs',
-    uiConfig: { persistAuthorization: false, tryItOutEnabled: true, displayRequestDuration: true },
+    uiConfig: { persistAuthorization: false, displayRequestDuration: true },
     staticCSP: true,
   });
   const openapiText = JSON.stringify(document);
