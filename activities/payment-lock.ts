@@ -15,7 +15,8 @@
  *    (RefundStatus, RefundAmount) through DescribeWorkflowExecution, which reads the execution's
  *    own record (strongly consistent, not the visibility index). A holder that is not final yet
  *    makes the acquirer wait.
- *  - release: the activity that sees the final outcome terminates the run; a refund finished by an
+ *  - release: the activity that sees the final outcome terminates the run (by the run id its
+ *    acquire gave, one call; a later activity looks the run up first); a refund finished by an
  *    operator releases it through `releasePaymentLock`. A run whose holder never released it (a
  *    refund terminated by hand) is taken over by the next refund of the payment, or ends by itself
  *    when its delayed start fires and finds its holder gone (workflows/payment-lock.ts).
@@ -48,13 +49,15 @@ export interface LockRequest {
 }
 
 export type LockResult =
-  | { kind: 'held'; account: PaymentAccount }
+  /** `runId`: the lock run held, so that the holder can release it without looking it up first. */
+  | { kind: 'held'; account: PaymentAccount; runId?: string }
   /** Another refund of the payment is in flight: try again later. */
   | { kind: 'busy'; holder: string };
 
 export interface PaymentLocks {
   acquire(req: LockRequest): Promise<LockResult>;
-  release(req: Omit<LockRequest, 'originalAmount'>, why: string): Promise<void>;
+  /** With the `runId` the acquire gave, one call (that run is ours); without it, looked up first. */
+  release(req: Omit<LockRequest, 'originalAmount'>, why: string, runId?: string): Promise<void>;
 }
 
 /** The holder's state as its own execution record tells it. */
@@ -90,9 +93,10 @@ export function temporalPaymentLocks(getClient: () => Client = () => Context.cur
     };
   }
 
-  async function start(client: Client, scope: string, id: string, memo: PaymentLockMemo): Promise<boolean> {
+  /** The run id when this start made the run; undefined when another run is open. */
+  async function start(client: Client, scope: string, id: string, memo: PaymentLockMemo): Promise<string | undefined> {
     try {
-      await client.workflow.start(PAYMENT_LOCK_WORKFLOW_TYPE, {
+      const handle = await client.workflow.start(PAYMENT_LOCK_WORKFLOW_TYPE, {
         workflowId: id,
         taskQueue: scope,
         args: [memo],
@@ -102,9 +106,9 @@ export function temporalPaymentLocks(getClient: () => Client = () => Context.cur
         workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
         staticSummary: `Lock: one refund at a time of ${PROVIDER_NAMES[memo.provider]} payment, held by ${memo.holder}`,
       });
-      return true;
+      return handle.firstExecutionRunId;
     } catch (err) {
-      if (err instanceof WorkflowExecutionAlreadyStartedError) return false;
+      if (err instanceof WorkflowExecutionAlreadyStartedError) return undefined;
       throw err;
     }
   }
@@ -117,10 +121,11 @@ export function temporalPaymentLocks(getClient: () => Client = () => Context.cur
         const current = await describe(client, id);
         const memo = current?.memo as PaymentLockMemo | undefined;
         if (current && memo?.holder === req.refundId) {
-          if (current.status.name === 'RUNNING') return { kind: 'held', account: memo.account };
+          if (current.status.name === 'RUNNING') return { kind: 'held', account: memo.account, runId: current.runId };
           // Ours, released by an attempt whose answer then got lost (its worker died after the
           // release): nobody took it over (we are not final), so take it again as it was.
-          if (await start(client, req.scope, id, memo)) return { kind: 'held', account: memo.account };
+          const again = await start(client, req.scope, id, memo);
+          if (again) return { kind: 'held', account: memo.account, runId: again };
           continue;
         }
         let account: PaymentAccount = { succeededMinor: 0 };
@@ -141,15 +146,25 @@ export function temporalPaymentLocks(getClient: () => Client = () => Context.cur
         }
         const originalAmount = account.originalAmount ?? req.originalAmount;
         if (originalAmount !== undefined) account = { ...account, originalAmount };
-        if (await start(client, req.scope, id, { holder: req.refundId, provider: req.provider, account })) return { kind: 'held', account };
+        const runId = await start(client, req.scope, id, { holder: req.refundId, provider: req.provider, account });
+        if (runId) return { kind: 'held', account, runId };
         // Somebody else started a run between our look and our start: look again.
       }
       throw new Error(`payment lock ${id}: contended five times in a row`);
     },
 
-    async release(req, why) {
+    async release(req, why, runId) {
       const client = getClient();
       const id = paymentLockIdFor(req.scope, req.provider, req.paymentKey);
+      if (runId) {
+        // The run this holder's acquire gave: only ever ours, so no look first. Ended meanwhile
+        // (taken over after we were final, or the valve found us gone): nothing to release.
+        await client.workflow
+          .getHandle(id, runId)
+          .terminate(`released by ${req.refundId}: ${why}`)
+          .catch(() => undefined);
+        return;
+      }
       const current = await describe(client, id);
       const memo = current?.memo as PaymentLockMemo | undefined;
       if (!current || current.status.name !== 'RUNNING' || memo?.holder !== req.refundId) return; // not ours (any more)

@@ -92,17 +92,18 @@ export function createRefundActivities(deps: { adapters: Adapters; edge: Edge; l
     originalAmount: input.request.originalAmount,
   });
 
-  /** Release when the outcome is final: the next refund of the payment may go. */
-  async function releaseIfFinal(input: RefundActivityInput, outcome: RefundOutcome): Promise<boolean> {
+  /** Release when the outcome is final: the next refund of the payment may go (`runId`: the run this activity holds). */
+  async function releaseIfFinal(input: RefundActivityInput, outcome: RefundOutcome, runId?: string): Promise<boolean> {
     if (outcome.kind !== 'final' || !AMOUNT_RULES[input.request.provider].serialised) return false;
-    await locks.release(lockOf(input), `final: ${outcome.status}`);
+    await locks.release(lockOf(input), `final: ${outcome.status}`, runId);
     return true;
   }
 
   /** Our turn and what to send: the lock is re-entrant for its holder, so this is the same on every attempt. */
-  async function turn(input: RefundActivityInput): Promise<{ kind: 'go'; amount: SendAmount } | Exclude<SubmitRefundResult, { kind: 'answered' }>> {
+  async function turn(input: RefundActivityInput): Promise<{ kind: 'go'; amount: SendAmount; lockRunId?: string } | Exclude<SubmitRefundResult, { kind: 'answered' }>> {
     const serialised = AMOUNT_RULES[input.request.provider].serialised;
     let account: PaymentAccount = { succeededMinor: 0 };
+    let lockRunId: string | undefined;
     if (serialised) {
       const lock = await locks.acquire(lockOf(input)).catch((err: unknown) => {
         // The lock lives on the Temporal server: a failure to reach it sent nothing to the provider.
@@ -115,13 +116,14 @@ export function createRefundActivities(deps: { adapters: Adapters; edge: Edge; l
       });
       if (lock.kind === 'busy') return lock;
       account = lock.account;
+      lockRunId = lock.runId;
     }
     const plan = planAmount(input.request, account);
     if (!plan.ok) {
-      if (serialised) await locks.release(lockOf(input), 'refused by the amount rule');
+      if (serialised) await locks.release(lockOf(input), 'refused by the amount rule', lockRunId);
       return { kind: 'refused', reason: plan.reason };
     }
-    return { kind: 'go', amount: { full: plan.full, ...(plan.sendMinor !== undefined ? { sendMinor: plan.sendMinor } : {}) } };
+    return { kind: 'go', amount: { full: plan.full, ...(plan.sendMinor !== undefined ? { sendMinor: plan.sendMinor } : {}) }, ...(lockRunId ? { lockRunId } : {}) };
   }
 
   return {
@@ -131,17 +133,19 @@ export function createRefundActivities(deps: { adapters: Adapters; edge: Edge; l
       if (t.kind !== 'go') return t;
       const p = input.request.provider;
       const outcome = await deps.edge(p, 'submit', (ctx) => adapter(p).submit(ctx, { refundId: input.refundId, request: input.request, amount: t.amount }));
-      return { kind: 'answered', outcome, amount: t.amount, lockReleased: await releaseIfFinal(input, outcome) };
+      return { kind: 'answered', outcome, amount: t.amount, lockReleased: await releaseIfFinal(input, outcome, t.lockRunId) };
     },
 
     /** After a lost answer: the provider's view of our refund, or null when it has none. */
     // (Only here and in a check without the provider's id, both rare: the earlier refunds' ids are read then.)
     async lookUpRefund(input: LookUpRefundInput): Promise<(CheckRefundResult & { amount: SendAmount }) | null | Exclude<SubmitRefundResult, { kind: 'answered' }>> {
       let amount = input.amount;
+      let lockRunId: string | undefined;
       if (!amount) {
         const t = await turn(input);
         if (t.kind !== 'go') return t;
         amount = t.amount;
+        lockRunId = t.lockRunId;
       }
       const p = input.request.provider;
       const sent = amount;
@@ -150,7 +154,7 @@ export function createRefundActivities(deps: { adapters: Adapters; edge: Edge; l
         adapter(p).lookUp(ctx, { refundId: input.refundId, request: input.request, amount: sent, submittedAfter: input.submittedAfter, excludeRefundIds }),
       );
       if (!outcome) return null;
-      return { ...outcome, amount: sent, lockReleased: await releaseIfFinal(input, outcome) };
+      return { ...outcome, amount: sent, lockReleased: await releaseIfFinal(input, outcome, lockRunId) };
     },
 
     /** One read of the refund's current outcome at the provider. */

@@ -57,7 +57,7 @@ describe('payment lock', () => {
   it('the first refund of a payment takes it; a second is busy while the first is in flight; the holder re-enters', async () => {
     const pay = `pay-${randomUUID().slice(0, 6)}`;
     const a = await holder('pending');
-    expect(await locks.acquire(req(a, pay, 10_000))).toEqual({ kind: 'held', account: { succeededMinor: 0, originalAmount: 10_000 } });
+    expect(await locks.acquire(req(a, pay, 10_000))).toEqual({ kind: 'held', runId: expect.any(String), account: { succeededMinor: 0, originalAmount: 10_000 } });
     const b = await holder('pending');
     expect(await locks.acquire(req(b, pay))).toEqual({ kind: 'busy', holder: a });
     expect(await locks.acquire(req(a, pay))).toMatchObject({ kind: 'held' }); // re-entrant: the same on every attempt
@@ -74,12 +74,12 @@ describe('payment lock', () => {
     await locks.acquire(req(a, pay, 10_000));
     await setStatus(a, 'approved', 2_500);
     const b = await holder('pending');
-    expect(await locks.acquire(req(b, pay))).toEqual({ kind: 'held', account: { succeededMinor: 2_500, originalAmount: 10_000 } });
+    expect(await locks.acquire(req(b, pay))).toEqual({ kind: 'held', runId: expect.any(String), account: { succeededMinor: 2_500, originalAmount: 10_000 } });
     // b released (final answer seen by its activity): the run ends; the next one counts b's outcome.
     await locks.release(req(b, pay), 'final: failed');
     await setStatus(b, 'failed');
     const c = await holder('pending');
-    expect(await locks.acquire(req(c, pay))).toEqual({ kind: 'held', account: { succeededMinor: 2_500, originalAmount: 10_000 } });
+    expect(await locks.acquire(req(c, pay))).toEqual({ kind: 'held', runId: expect.any(String), account: { succeededMinor: 2_500, originalAmount: 10_000 } });
   });
 
   it('released before its holder recorded the final status: the next refund waits for it', async () => {
@@ -90,7 +90,7 @@ describe('payment lock', () => {
     const b = await holder('pending');
     expect(await locks.acquire(req(b, pay))).toEqual({ kind: 'busy', holder: a });
     await setStatus(a, 'approved', 700);
-    expect(await locks.acquire(req(b, pay))).toEqual({ kind: 'held', account: { succeededMinor: 700 } });
+    expect(await locks.acquire(req(b, pay))).toEqual({ kind: 'held', runId: expect.any(String), account: { succeededMinor: 700 } });
   });
 
   it('a holder terminated by hand does not block the payment', async () => {
@@ -99,7 +99,27 @@ describe('payment lock', () => {
     await locks.acquire(req(a, pay));
     await client.workflow.getHandle(a).terminate('test: by hand');
     const b = await holder('pending');
-    expect(await locks.acquire(req(b, pay))).toEqual({ kind: 'held', account: { succeededMinor: 0 } });
+    expect(await locks.acquire(req(b, pay))).toEqual({ kind: 'held', runId: expect.any(String), account: { succeededMinor: 0 } });
+  });
+
+  it('release with the run id its acquire gave ends that run; a stale run id never ends a newer holder\'s run', async () => {
+    const pay = `pay-${randomUUID().slice(0, 6)}`;
+    const lockId = paymentLockIdFor(scope, 'reservepay', pay);
+    const a = await holder('pending');
+    const heldA = await locks.acquire(req(a, pay));
+    if (heldA.kind !== 'held' || !heldA.runId) throw new Error(`expected a held lock with its run id: ${JSON.stringify(heldA)}`);
+    expect(heldA.runId).toBe((await client.workflow.getHandle(lockId).describe()).runId);
+    await locks.release(req(a, pay), 'final: approved', heldA.runId);
+    expect((await client.workflow.getHandle(lockId, heldA.runId).describe()).status.name).toBe('TERMINATED');
+    await setStatus(a, 'approved', 100);
+    const b = await holder('pending');
+    const heldB = await locks.acquire(req(b, pay));
+    expect(heldB).toMatchObject({ kind: 'held', account: { succeededMinor: 100 } });
+    // a's run id again (a late retry of a's activity): b's run stays held
+    await locks.release(req(a, pay), 'final: approved (again)', heldA.runId);
+    const d = await client.workflow.getHandle(lockId).describe();
+    expect(d.status.name).toBe('RUNNING');
+    expect((d.memo as { holder: string }).holder).toBe(b);
   });
 
   it('release by someone who does not hold it changes nothing', async () => {
@@ -126,7 +146,7 @@ describe('payment lock', () => {
     await locks.release(req(a, pay), 'final: approved'); // ...and then the worker died before the answer was recorded
     const b = await holder('pending');
     expect(await locks.acquire(req(b, pay))).toEqual({ kind: 'busy', holder: a });
-    expect(await locks.acquire(req(a, pay))).toEqual({ kind: 'held', account: { succeededMinor: 0, originalAmount: 5_000 } });
+    expect(await locks.acquire(req(a, pay))).toEqual({ kind: 'held', runId: expect.any(String), account: { succeededMinor: 0, originalAmount: 5_000 } });
     expect((await client.workflow.getHandle(paymentLockIdFor(scope, 'reservepay', pay)).describe()).status.name).toBe('RUNNING');
     expect(await locks.acquire(req(b, pay))).toEqual({ kind: 'busy', holder: a });
   });
