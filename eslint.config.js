@@ -21,7 +21,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['workflows/**/*.ts', 'domain/**/*.ts'],
+    files: ['workflows/**/*.ts', 'domain/**/*.ts', 'examples/*/workflows.ts', 'test/integration/fixtures/nexus-callers.ts'],
     rules: {
       '@typescript-eslint/no-restricted-imports': [
         'error',
