@@ -18,6 +18,7 @@ import { RESOLUTIONS, type Resolution } from '../workflows/messages.js';
 import { loadTemporalConfig, type TemporalConfig } from './connection.js';
 import { RefundActionRejectedError, RefundConflictError, RefundNotFoundError } from './errors.js';
 import { RefundsClient } from './refunds-client.js';
+import { apiKeyText, newApiKey } from './cli/api-key.js';
 import { buildCreateRequest, FIELD_FLAGS } from './cli/create-request.js';
 import { EXIT, FieldError, TemporalUnreachableError, UsageError } from './cli/exit.js';
 import { listTable, showState, statusText, transitionLine } from './cli/format.js';
@@ -279,6 +280,11 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env,
       return EXIT.ok;
     }
     checkCommandLine(command, args, flags);
+    if (command === 'api-key') {
+      const k = newApiKey(str(flags, 'name'), str(flags, 'role'));
+      io.out(json ? JSON.stringify(k, null, 2) : apiKeyText(k));
+      return EXIT.ok;
+    }
     config = temporalConfig(flags, env);
     const result = await run(command, args, flags, config, dataConverter(env), io, json);
     if (json) io.out(JSON.stringify(result.json, null, 2));

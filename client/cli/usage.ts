@@ -35,6 +35,9 @@ export const OPTIONS = {
   // actions
   operator: { type: 'string' },
   note: { type: 'string' },
+  // api-key
+  name: { type: 'string' },
+  role: { type: 'string' },
 } as const satisfies NonNullable<ParseArgsConfig['options']>;
 
 export type FlagName = keyof typeof OPTIONS;
@@ -79,6 +82,11 @@ refunds create --json-body '{...}' | --file request.json   (flags given as well 
     args: ['ID'],
     flags: ['status', 'note', 'operator'],
     usage: 'refunds resolve ID --status approved|authorized|rejected|failed|canceled --note N [--operator O]\n  Settle a needs_attention refund with the outcome a person established.',
+  },
+  'api-key': {
+    args: [],
+    flags: ['name', 'role'],
+    usage: 'refunds api-key --name N --role service|operator\n  A new HTTP API key (43 random characters) and its REFUNDS_API_KEYS entries (with the key, or\n  only its SHA-256). Connects to nothing.',
   },
   help: { args: [], flags: [], usage: 'refunds help [COMMAND]' },
 };
