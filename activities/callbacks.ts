@@ -64,6 +64,7 @@ export interface CallbackDeps {
   dispatcher: Dispatcher;
   /** Active keys, the current one first; every one signs (two during a rotation). */
   keys?: readonly CallbackSigningKey[];
+  /** Per request (default 10 s), at most MAX_CALLBACK_TIMEOUT_MS. */
   timeoutMs?: number;
   /** Deliveries in flight at once in this worker (default 10). */
   maxConcurrent?: number;
@@ -72,6 +73,12 @@ export interface CallbackDeps {
 
 export const SIGNATURE_HEADER = 'refunds-signature';
 export const DEFAULT_CALLBACK_CONCURRENCY = 10;
+/**
+ * A request ends before the activity's 30 s start-to-close timeout (workflows/callbacks.ts): an
+ * activity Temporal has given up on would otherwise go on holding its slot and its place in the
+ * concurrency limit until its own HTTP deadline.
+ */
+export const MAX_CALLBACK_TIMEOUT_MS = 25_000;
 
 /** The kinds a failed delivery is recorded as (the ApplicationFailure's message). */
 export type CallbackFailureKind = 'refused' | 'http_3xx' | 'http_4xx' | 'http_408' | 'http_429' | 'http_5xx' | 'timeout' | 'unreachable' | 'dns' | 'tls' | 'network' | 'busy';
@@ -191,7 +198,7 @@ export function createCallbackActivities(deps: CallbackDeps) {
           ),
         },
         body,
-        signal: AbortSignal.timeout(deps.timeoutMs ?? 10_000),
+        signal: AbortSignal.timeout(Math.min(deps.timeoutMs ?? 10_000, MAX_CALLBACK_TIMEOUT_MS)),
       });
       status = res.statusCode;
       headers = res.headers;

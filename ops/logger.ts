@@ -34,6 +34,9 @@ export interface StructuredLoggerOptions {
   now?: () => Date;
 }
 
+/** The SDK's own timestamp of an entry (nanoseconds, bigint): @temporalio/worker's LogTimestamp, a registered symbol. */
+const LOG_TIMESTAMP = Symbol.for('log_timestamp');
+
 /** The provider of an activity, from its type (secpaidSubmitRefund -> secpaid). */
 function providerOf(meta: LogMetadata): string | undefined {
   if (typeof meta.provider === 'string') return meta.provider;
@@ -93,7 +96,10 @@ export class StructuredLogger implements Logger {
         level: PINO_LEVEL[options.level ?? 'INFO'],
         messageKey: 'message',
         base: this.base,
-        timestamp: () => `,"time":"${now().toISOString()}"`,
+        // `time` is the entry's own: the SDK's timestamp when it has one (Core's logs reach the
+        // Runtime logger buffered), else now.
+        timestamp: false,
+        mixin: () => ({ time: now().toISOString() }),
         formatters: {
           level: (label) => ({ level: label.toUpperCase() }),
           bindings: (bindings) => redactor.value(bindings) as Record<string, unknown>,
@@ -122,7 +128,10 @@ export class StructuredLogger implements Logger {
   }
 
   log(level: LogLevel, message: string, meta?: LogMetadata): void {
-    this.pino[PINO_LEVEL[level]](fieldsOf(meta), message);
+    const fields = fieldsOf(meta);
+    const at = (meta as Record<symbol, unknown> | undefined)?.[LOG_TIMESTAMP];
+    if (typeof at === 'bigint') fields.time = new Date(Number(at / 1_000_000n)).toISOString();
+    this.pino[PINO_LEVEL[level]](fields, message);
   }
 
   trace(message: string, meta?: LogMetadata): void {

@@ -56,7 +56,9 @@ function luhn(digits: string): boolean {
 
 /** A secret and the encodings it travels in (base64 in Basic auth, percent-encoding in forms). */
 function forms(secret: string): string[] {
-  const out = [secret, Buffer.from(secret).toString('base64').replace(/=+$/, ''), encodeURIComponent(secret)];
+  const b64 = Buffer.from(secret).toString('base64');
+  // Padded and unpadded base64 (longest first replaces the padded one whole).
+  const out = [secret, b64, b64.replace(/=+$/, ''), encodeURIComponent(secret)];
   return [...new Set(out)].filter((s) => s.length >= MIN_SECRET_LENGTH);
 }
 

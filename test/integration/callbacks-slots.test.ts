@@ -20,7 +20,7 @@ let received = 0;
 let hang = true;
 
 beforeAll(async () => {
-  // Provider timeout 60 s: a callback request hangs up to that long (the activity's own limit is 30 s).
+  // Provider timeout 60 s: a callback request hangs for as long as callbacks allow (25 s, under the activity's 30 s).
   s = await startStack({ requestTimeoutMs: 60_000, callbackMaxConcurrent: 1, tuning: { maxConcurrentActivityTaskExecutions: 3 } });
   receiver = createServer((req, res) => {
     received++;

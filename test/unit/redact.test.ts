@@ -48,6 +48,12 @@ describe('Redactor', () => {
   });
 
   it('masks every value wrapped in Secret anywhere in the process, plain, base64 and URL-encoded', () => {
+    // 3 random lengths: base64 with no, one and two padding characters.
+    for (const pad of ['', 'x', 'xy']) {
+      const t = `lm-access-${Math.random().toString(36).slice(2, 10)}/+=${pad}`;
+      void new Secret(t);
+      expect(new Redactor().text(`b64 ${Buffer.from(t).toString('base64')}.`)).toBe(`b64 ${REDACTED}.`);
+    }
     const token = `lm-access-${Math.random().toString(36).slice(2)}/+=`;
     expect(defaultRedactor.text(`sent ${token}`)).toBe(`sent ${token}`);
     void new Secret(token); // e.g. the Link Money token cache wrapping a fresh access token
