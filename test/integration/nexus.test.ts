@@ -3,7 +3,11 @@
  * (the example order cancellation, and a probe of single operations) call the endpoint that
  * routes to the refund worker in namespace A, which refunds against the provider sandbox.
  */
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { msToTs } from '@temporalio/common/lib/time.js';
@@ -17,6 +21,7 @@ import { eventually, startStack, uniqueKey, type Stack } from '../helpers/stack.
 import type { ProbeResult } from './fixtures/nexus-callers.js';
 
 const CALLERS = fileURLToPath(new URL('./fixtures/nexus-callers.ts', import.meta.url));
+const CALLER_WORKER = fileURLToPath(new URL('./fixtures/nexus-caller-worker.ts', import.meta.url));
 
 let s: Stack;
 let callerNamespace: string;
@@ -26,6 +31,8 @@ let connection: Connection;
 let caller: Client;
 let nativeConnection: NativeConnection;
 let bundle: { code: string };
+let bundleDir: string;
+let bundlePath: string;
 let callerWorker: { worker: Worker; running: Promise<void> } | undefined;
 
 async function startCallerWorker(): Promise<void> {
@@ -52,6 +59,9 @@ beforeAll(async () => {
   callerTaskQueue = `orders-${randomUUID()}`;
   nativeConnection = await NativeConnection.connect({ address: s.address });
   bundle = await bundleWorkflowCode({ workflowsPath: CALLERS, logger: new DefaultLogger('WARN') });
+  bundleDir = mkdtempSync(join(tmpdir(), 'nexus-callers-'));
+  bundlePath = join(bundleDir, 'callers.js');
+  writeFileSync(bundlePath, bundle.code);
   // A namespace just registered takes a moment to reach every part of the server.
   await eventually(async () => (await caller.workflow.count()).count !== undefined, 30_000);
   await startCallerWorker();
@@ -62,6 +72,7 @@ afterAll(async () => {
   await nativeConnection?.close();
   await connection?.close();
   await s?.stop();
+  if (bundleDir) rmSync(bundleDir, { recursive: true, force: true });
 });
 
 async function payment(body: Record<string, unknown>): Promise<string> {
@@ -112,25 +123,44 @@ describe('Nexus service refunds: a caller workflow in another namespace', () => 
     expect(got).toEqual({ ok: true, result: state });
   });
 
-  it("the caller's worker is stopped while it waits; the result arrives once it is back", async () => {
+  it("the caller's worker is SIGKILLed while it waits; the result arrives once a worker is back", async () => {
+    // A caller worker of its own, in a child process, on a task queue of its own.
+    const taskQueue = `orders-kill-${randomUUID()}`;
+    const callerProcess = async (): Promise<ChildProcess> => {
+      const child = spawn(process.execPath, ['--import', 'tsx', CALLER_WORKER, s.address, callerNamespace, taskQueue, bundlePath], { stdio: ['ignore', 'pipe', 'inherit'] });
+      await new Promise<void>((resolve, reject) => {
+        child.stdout!.on('data', (d) => String(d).includes('caller worker: polling') && resolve());
+        child.once('exit', (code) => reject(new Error(`caller worker exited (${code}) before polling`)));
+      });
+      return child;
+    };
+    const killed = (child: ChildProcess) => new Promise<unknown>((resolve) => {
+      child.once('exit', resolve);
+      child.kill('SIGKILL');
+    });
     const payId = await payment({ provider: 'secpaid', amount: 9_000, currency: 'EUR' });
     const key = uniqueKey('order-sp');
-    const handle = await startCancelOrder({ orderId: key, refund: { idempotencyKey: key, provider: 'secpaid', payment: { payId }, amount: 4_000, currency: 'EUR' } });
-    await awaitingReview(`refund-${key}`);
-    expect(await handle.query(orderStatusQuery)).toBe('awaiting_refund');
-    await stopCallerWorker();
+    let child = await callerProcess();
     try {
-      // SecPaid's admin review approves the refund while nobody polls namespace B.
+      const handle = await eventually(
+        () => caller.workflow.start('cancelOrder', { taskQueue, workflowId: `order-${key}`, args: [{ orderId: key, endpoint, refund: { idempotencyKey: key, provider: 'secpaid', payment: { payId }, amount: 4_000, currency: 'EUR' } }] }),
+        30_000,
+      );
+      await awaitingReview(`refund-${key}`);
+      expect(await handle.query(orderStatusQuery)).toBe('awaiting_refund');
+      expect(await killed(child)).toBe(null); // exit code null: killed by the signal
+      // SecPaid's admin review approves the refund while no worker of the caller runs.
       const approved = await s.refunds.approve(`refund-${key}`, { operator: 'ops@example.com', note: 'approved in SecPaid dashboard' });
       expect(approved.status).toBe('approved');
       // The completion reached the caller's history without a worker: the workflow has not moved on.
       await eventually(async () => (await handle.fetchHistory()).events?.some((e) => e.nexusOperationCompletedEventAttributes), 30_000);
       expect((await handle.describe()).status.name).toBe('RUNNING');
+      child = await callerProcess();
+      const result = (await handle.result()) as OrderCancellation;
+      expect(result).toMatchObject({ orderId: key, status: 'canceled', refundId: `refund-${key}`, refundStatus: 'approved' });
     } finally {
-      await startCallerWorker();
+      if (child.exitCode === null && child.signalCode === null) await killed(child);
     }
-    const result = (await handle.result()) as OrderCancellation;
-    expect(result).toMatchObject({ orderId: key, status: 'canceled', refundId: `refund-${key}`, refundStatus: 'approved' });
   });
 
   it('two callers with the same key get one refund; a third after it ended gets its final state', async () => {
