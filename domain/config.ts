@@ -144,6 +144,8 @@ export const VARIABLES = {
   WORKER_MAX_CONCURRENT_ACTIVITIES: { schema: positiveInt, fallback: '100' },
   WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: { schema: positiveInt, fallback: '40' },
   WORKER_MAX_CACHED_WORKFLOWS: { schema: positiveInt },
+  // The workflow thread's V8 heap (worker/heap.ts); unset = 64 + 1 MiB per cached workflow, at least 128
+  WORKER_WORKFLOW_HEAP_MB: { schema: positiveInt },
 
   // Logs, metrics, tracing (the worker and the HTTP API)
   LOG_FORMAT: { schema: z.enum(['json', 'pretty'], { error: 'must be json or pretty' }), fallback: 'json' },
@@ -355,6 +357,11 @@ export function workerTuning(env: Env): WorkerTuning {
     maxConcurrentWorkflowTaskExecutions: read(env, 'WORKER_MAX_CONCURRENT_WORKFLOW_TASKS'),
     ...(cache ? { maxCachedWorkflows: cache } : {}),
   };
+}
+
+/** The workflow thread's old-generation limit in MiB: WORKER_WORKFLOW_HEAP_MB, or sized from the cache. */
+export function workflowHeapMb(env: Env, maxCachedWorkflows: number): number {
+  return read(env, 'WORKER_WORKFLOW_HEAP_MB') ?? Math.max(128, 64 + maxCachedWorkflows);
 }
 
 export function logSettings(env: Env): { format: 'json' | 'pretty'; level: 'TRACE' | 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' } {

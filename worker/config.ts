@@ -6,7 +6,7 @@
 import type { CallbackSigningKey } from '../activities/callbacks.js';
 import { Secret } from '../activities/secret.js';
 import type { ProviderConfig } from '../activities/types.js';
-import { callbackSettings, providerSettings, workerTuning, type Env, type WorkerTuning } from '../domain/config.js';
+import { callbackSettings, providerSettings, workerTuning, workflowHeapMb, type Env, type WorkerTuning } from '../domain/config.js';
 
 /** Still imported from here by bench/trivial/worker.ts; new code takes it from client/connection.ts. */
 export { loadTemporalConfig } from '../client/connection.js';
@@ -39,4 +39,9 @@ export function loadCallbackOptions(env: Env = process.env): { keys: CallbackSig
 
 export function loadWorkerTuning(env: Env = process.env): WorkerTuning {
   return workerTuning(env);
+}
+
+/** The workflow thread's heap limit in MiB (worker/heap.ts). */
+export function loadWorkflowHeapMb(maxCachedWorkflows: number, env: Env = process.env): number {
+  return workflowHeapMb(env, maxCachedWorkflows);
 }

@@ -9,9 +9,10 @@ import { dataConverter } from '../codec/data-converter.js';
 import { ConfigError } from '../domain/config.js';
 import { tracingFromEnv } from '../ops/tracing.js';
 import { createLogger, installWorkerRuntime, metricsBindAddress, providerSecrets } from '../ops/runtime.js';
-import { loadCallbackOptions, loadCallbackSecret, loadProviderConfig, loadWorkerTuning } from './config.js';
+import { loadCallbackOptions, loadCallbackSecret, loadProviderConfig, loadWorkerTuning, loadWorkflowHeapMb } from './config.js';
 import { ensureSearchAttributes } from './search-attributes.js';
-import { connectWorker, createRefundWorker, prebuiltWorkflowBundle } from './worker.js';
+import { limitWorkflowThreadHeap } from './heap.js';
+import { connectWorker, createRefundWorker, DEFAULT_MAX_CACHED_WORKFLOWS, prebuiltWorkflowBundle } from './worker.js';
 import { shippedWorkflowBundle } from './workflow-bundle.js';
 
 async function main(): Promise<void> {
@@ -43,6 +44,8 @@ async function main(): Promise<void> {
   const prebuilt = shipped ?? (tracing ? undefined : await prebuiltWorkflowBundle({ log: (l) => console.log(`worker: ${l}`) }));
   if (prebuilt && 'built' in prebuilt && !prebuilt.built) console.log(`worker: workflow bundle ${prebuilt.path} (cached, its ${prebuilt.sources} source files unchanged)`);
   if (!prebuilt) console.log(`worker: bundling the workflows in-process${tracing ? ' (tracing adds its interceptors to the bundle)' : ''}`);
+  // Before Worker.create starts the workflow thread: its heap limits (worker/heap.ts).
+  const heap = limitWorkflowThreadHeap(loadWorkflowHeapMb(tuning.maxCachedWorkflows ?? DEFAULT_MAX_CACHED_WORKFLOWS));
   const { worker, close } = await createRefundWorker({
     connection,
     temporal,
@@ -55,7 +58,7 @@ async function main(): Promise<void> {
   });
   const run = worker.run();
   console.log(`worker: polling task queue "${temporal.taskQueue}" in namespace "${temporal.namespace}" at ${temporal.address}`);
-  logger.info('worker started', { taskQueue: temporal.taskQueue, namespace: temporal.namespace, encryption: converter ? 'on' : 'off', metrics: metrics ? `http://${metrics}/metrics` : 'off' });
+  logger.info('worker started', { taskQueue: temporal.taskQueue, namespace: temporal.namespace, workflowHeapMb: heap.oldSpaceMb, encryption: converter ? 'on' : 'off', metrics: metrics ? `http://${metrics}/metrics` : 'off' });
   process.send?.({ type: 'ready' });
   // When the parent (npm start) goes away without stopping us, stop too: no orphans.
   process.on('disconnect', () => {
