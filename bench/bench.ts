@@ -27,8 +27,9 @@
  * report to --out, or to the OS temp folder: only the default run writes BENCHMARKS.md.
  *
  * Everything runs as separate processes on 127.0.0.1: the Temporal dev server (SQLite file,
- * journal_mode=WAL + synchronous=OFF), the provider sandbox, and the workers (`tsx worker/main.ts`,
- * bench/trivial/worker.ts for the baseline).
+ * journal_mode=WAL + synchronous=OFF), the provider sandbox, and the workers (the refund worker
+ * compiled by `npm run build` first and run as production runs it, `node dist/worker/main.js`;
+ * `tsx bench/trivial/worker.ts` for the baseline).
  */
 import { execFileSync } from 'node:child_process';
 import { cpus, totalmem, tmpdir } from 'node:os';
@@ -528,7 +529,7 @@ async function main(): Promise<void> {
       `- nproc: ${machine.nproc}; memory: ${machine.mem}; CPU: ${machine.cpu}; load average at the end: ${machine.load} (the machine is shared: figures move with what else runs)`,
       `- Node ${machine.node}; Temporal CLI: ${machine.temporal.split('\n').join('; ')}`,
       "- Temporal dev server (`temporal server start-dev`) with a SQLite file and `--sqlite-pragma journal_mode=WAL --sqlite-pragma synchronous=OFF` (the SDK's stress recipe: upper-end figures for the dev server), headless, log level error.",
-      '- Provider sandbox (`tsx sandbox/main.ts`, no faults; a second one for section 3, so its request log holds only those refunds) and the workers (`tsx worker/main.ts`, which loads the prebuilt workflow bundle; the baseline `bench/trivial/worker.ts`) as separate processes, all on 127.0.0.1.',
+      '- Provider sandbox (`tsx sandbox/main.ts`, no faults; a second one for section 3, so its request log holds only those refunds) and the workers (compiled by `npm run build` at the start of the run and started as production starts them, `node dist/worker/main.js` with the prebuilt workflow bundle; the baseline `tsx bench/trivial/worker.ts`) as separate processes, all on 127.0.0.1.',
       `- Worker settings: ${Object.keys(TUNING).length ? `${JSON.stringify(TUNING)} for every worker of the run` : `the worker's defaults (no WORKER_MAX_* set: ${DEFAULT_MAX_CACHED_WORKFLOWS} cached workflows, 40 workflow tasks, 100 activities), the same for the baseline's worker`}${NODE_ARGS.length ? `; node flags \`${NODE_ARGS.join(' ')}\` for every worker` : ''}.`,
       '',
     ];

@@ -11,7 +11,7 @@ import { Client, Connection } from '@temporalio/client';
 import type { Provider } from '../domain/providers.js';
 import { startDevServer, type DevServer } from '../scripts/dev-server.js';
 import { freePort } from '../scripts/processes.js';
-import { Admin, onStop, pool, ProcSampler, startSandboxProcess, startWorkerProcess, workerEnv, type SandboxProcess, type WorkerProcess, type WorkerProcessOptions } from './lib.js';
+import { Admin, buildForBench, COMPILED_WORKER, onStop, pool, ProcSampler, startSandboxProcess, startWorkerProcess, workerEnv, type SandboxProcess, type WorkerProcess, type WorkerProcessOptions } from './lib.js';
 
 export type RefundRequestInput = Record<string, unknown> & { idempotencyKey: string; provider: Provider };
 
@@ -26,6 +26,8 @@ export interface BenchStack {
 }
 
 export async function startBenchStack(): Promise<BenchStack> {
+  // The refund workers run compiled, as in production (COMPILED_WORKER): build them first.
+  buildForBench((l) => console.log(`bench: ${l}`));
   const dir = mkdtempSync(join(tmpdir(), 'refunds-bench-'));
   const dev = await startDevServer({ dbFile: join(dir, 'temporal.db'), headless: true, logLevel: 'error', extraArgs: ['--sqlite-pragma', 'synchronous=OFF'], readyTimeoutMs: 120_000 });
   const forgetDev = onStop(() => dev.stop());
@@ -73,7 +75,7 @@ export async function startBenchWorker(stack: BenchStack, queue: string, opts: {
   const onStdout = (text: string) => {
     for (const line of text.split('\n')) if (/bundl/i.test(line)) bundle = line.replace(/^worker: /, '').trim();
   };
-  const wopts: WorkerProcessOptions = { readyTimeoutMs: 300_000, onStdout, ...(opts.nodeArgs ? { nodeArgs: opts.nodeArgs } : {}), ...(opts.script ? { script: opts.script } : {}) };
+  const wopts: WorkerProcessOptions = { readyTimeoutMs: 300_000, onStdout, script: opts.script ?? COMPILED_WORKER, ...(opts.nodeArgs ? { nodeArgs: opts.nodeArgs } : {}) };
   const w = startWorkerProcess(env, wopts);
   const sampler = new ProcSampler(w.pid, 100).start();
   await w.ready.finally(() => sampler.stop());

@@ -3,7 +3,7 @@
  * as separate processes, the sandbox admin API, bounded retries, a seeded PRNG, small stats.
  * Everything talks to 127.0.0.1 only.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SANDBOX_CREDENTIALS } from '../sandbox/credentials.js';
@@ -47,8 +47,21 @@ export function cleanEnv(): NodeJS.ProcessEnv {
   );
 }
 
+/** A TypeScript entry through tsx; a compiled one (`dist/....js`) with plain node, as production runs it. */
 function tsxChild(script: string, env: NodeJS.ProcessEnv, nodeArgs: string[] = []): ChildProcess {
-  return spawn(process.execPath, [...nodeArgs, '--import', 'tsx', join(PROJECT_ROOT, script)], { cwd: PROJECT_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const loader = script.endsWith('.js') ? [] : ['--import', 'tsx'];
+  return spawn(process.execPath, [...nodeArgs, ...loader, join(PROJECT_ROOT, script)], { cwd: PROJECT_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+/** The refund worker as the image runs it (`node dist/worker/main.js`, prebuilt workflow bundle). */
+export const COMPILED_WORKER = 'dist/worker/main.js';
+
+/** `npm run build` (dist/ and its workflow bundles), so that the bench measures the compiled worker. */
+export function buildForBench(log: (line: string) => void): void {
+  const t0 = Date.now();
+  const r = spawnSync(process.execPath, ['--import', 'tsx', join(PROJECT_ROOT, 'scripts', 'build.ts')], { cwd: PROJECT_ROOT, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`npm run build failed (exit ${r.status ?? r.signal}):\n${r.stdout}\n${r.stderr}`);
+  log(`npm run build: dist/ and the prebuilt workflow bundles in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
 }
 
 async function exited(child: ChildProcess, signal: NodeJS.Signals, graceMs = 10_000): Promise<void> {
@@ -117,16 +130,16 @@ export interface WorkerProcess {
 }
 
 export interface WorkerProcessOptions {
-  /** Node/V8 flags before `--import tsx` (for example `--max-semi-space-size=4`). */
+  /** Node/V8 flags before the entry point (for example `--max-semi-space-size=4`). */
   nodeArgs?: string[];
-  /** Entry point (default worker/main.ts; bench/trivial/worker.ts for the baseline). */
+  /** Entry point (default worker/main.ts; COMPILED_WORKER; bench/trivial/worker.ts for the baseline). */
   script?: string;
   readyTimeoutMs?: number;
   /** Called with each stdout chunk (progress lines, bundle messages). */
   onStdout?: (text: string) => void;
 }
 
-/** `tsx worker/main.ts` (or another worker entry) as its own process. */
+/** A worker entry (`tsx worker/main.ts`, COMPILED_WORKER, the baseline's) as its own process. */
 export function startWorkerProcess(env: NodeJS.ProcessEnv, readyTimeoutMsOrOpts: number | WorkerProcessOptions = 180_000): WorkerProcess {
   const opts: WorkerProcessOptions = typeof readyTimeoutMsOrOpts === 'number' ? { readyTimeoutMs: readyTimeoutMsOrOpts } : readyTimeoutMsOrOpts;
   const readyTimeoutMs = opts.readyTimeoutMs ?? 180_000;
@@ -252,7 +265,7 @@ export function procSample(pid: number): { ticks: number; rssKb: number } | unde
   }
 }
 
-/** The worker is `node --import tsx worker/main.ts`: its own pid is the process to sample. */
+/** The worker is one node process (`node [--import tsx] <entry>`): its own pid is the process to sample. */
 export const CLOCK_TICKS = 100;
 
 /** RSS and CPU of one process, sampled from /proc every `intervalMs` until stopped. */
