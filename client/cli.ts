@@ -18,6 +18,7 @@ import { RESOLUTIONS, type Resolution } from '../workflows/messages.js';
 import { loadTemporalConfig, type TemporalConfig } from './connection.js';
 import { RefundActionRejectedError, RefundConflictError, RefundNotFoundError } from './errors.js';
 import { RefundsClient } from './refunds-client.js';
+import { actionHygieneIssues } from './input-hygiene.js';
 import { apiKeyText, newApiKey } from './cli/api-key.js';
 import { buildCreateRequest, FIELD_FLAGS } from './cli/create-request.js';
 import { EXIT, FieldError, TemporalUnreachableError, UsageError } from './cli/exit.js';
@@ -108,6 +109,13 @@ async function connect(config: TemporalConfig, converter: DataConverter | undefi
   }
 }
 
+/** Operator free text without control or bidi characters (client/input-hygiene.ts), checked before connecting. */
+function safeAction<T extends Record<string, unknown>>(command: string, input: T): T {
+  const problem = actionHygieneIssues(input)[0];
+  if (problem) throw new UsageError(`--${problem.path[0]!} ${problem.message.replace(/^\S+ /, '')}`, command);
+  return input;
+}
+
 function actionOutput(verb: string, state: RefundState): Output {
   const last = state.transitions.at(-1);
   return {
@@ -189,23 +197,23 @@ async function run(command: string, args: string[], flags: Flags, config: Tempor
       };
       break;
     case 'approve': {
-      const input = { operator: str(flags, 'operator'), note: str(flags, 'note') };
+      const input = safeAction('approve', { operator: str(flags, 'operator'), note: str(flags, 'note') });
       prepared = async () => actionOutput('approved', await (await client()).approve(id, input));
       break;
     }
     case 'reject': {
-      const input = { reason: required(flags, 'reason', 'reject'), operator: str(flags, 'operator') };
+      const input = safeAction('reject', { reason: required(flags, 'reason', 'reject'), operator: str(flags, 'operator') });
       prepared = async () => actionOutput('rejected', await (await client()).reject(id, input));
       break;
     }
     case 'cancel': {
-      const input = { operator: str(flags, 'operator'), note: str(flags, 'note') };
+      const input = safeAction('cancel', { operator: str(flags, 'operator'), note: str(flags, 'note') });
       prepared = async () => actionOutput('canceled', await (await client()).cancel(id, input));
       break;
     }
     case 'resolve': {
       const status = oneOf<Resolution>(required(flags, 'status', 'resolve'), RESOLUTIONS, '--status', 'resolve')!;
-      const input = { status, note: required(flags, 'note', 'resolve'), operator: str(flags, 'operator') };
+      const input = safeAction('resolve', { status, note: required(flags, 'note', 'resolve'), operator: str(flags, 'operator') });
       prepared = async () => actionOutput('resolved', await (await client()).resolve(id, input));
       break;
     }
