@@ -6,14 +6,13 @@
  * Chromium is installed by .ci/run; without it the test is skipped locally and fails in CI.
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
+import { chromiumAvailable, launchChromium } from '../helpers/browser.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApiServer, type RunningApiServer } from '../../client/api/server.js';
 import { startStack, uniqueKey, type Stack } from '../helpers/stack.js';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const available = existsSync(CHROMIUM);
+const available = chromiumAvailable;
 const KEY = `svc_${randomBytes(24).toString('base64url')}`;
 
 describe.skipIf(!available && process.env.CI !== 'true')('/docs in a real browser', () => {
@@ -28,10 +27,7 @@ describe.skipIf(!available && process.env.CI !== 'true')('/docs in a real browse
     const paymentId = (await s.admin('POST', '/payments', { provider: 'reservepay', amount: 9000, currency: 'THB' })).id as string;
     refundId = (await s.refunds.create({ idempotencyKey: uniqueKey('docs'), provider: 'reservepay', payment: { paymentId }, amount: 1000, currency: 'THB' })).refund.refundId;
     await s.refunds.waitForFinal(refundId);
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium();
   }, 180_000);
 
   afterAll(async () => {

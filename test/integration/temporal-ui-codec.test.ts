@@ -7,11 +7,12 @@
  * plain on purpose (they are indexed), and every input payload is `binary/encrypted`.
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
+import { chromiumAvailable, launchChromium } from '../helpers/browser.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RefundsClient } from '../../client/refunds-client.js';
 import { AesGcmCodec, ENCRYPTED_ENCODING } from '../../codec/codec.js';
@@ -25,8 +26,7 @@ import { startSandbox, type RunningSandbox } from '../../sandbox/server.js';
 import { createRefundWorker } from '../../worker/worker.js';
 import { sandboxProviderConfig, uniqueKey } from '../helpers/stack.js';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const available = existsSync(CHROMIUM);
+const available = chromiumAvailable;
 const KEYS = `t1:${randomBytes(32).toString('base64')}`;
 
 /** Raw history as JSON with bytes as UTF-8 text, search attributes left out. */
@@ -69,10 +69,7 @@ describe.skipIf(!available && process.env.CI !== 'true')('encrypted payloads, de
     await fetch(`${sandbox.urls.admin}/payments`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ provider: 'reservepay', id: paymentId, amount: 9000, currency: 'THB' }) });
     refundId = (await refunds.create({ idempotencyKey: uniqueKey('ui-enc'), provider: 'reservepay', payment: { paymentId }, amount: 1234, currency: 'THB', reason: 'encrypted-reason-marker' })).refund.refundId;
     expect((await refunds.waitForFinal(refundId)).status).toBe('approved');
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium();
   }, 180_000);
 
   afterAll(async () => {

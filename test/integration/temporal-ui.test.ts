@@ -5,11 +5,12 @@
  * what it waits for.
  * Chromium is installed by .ci/run; without it the test is skipped locally and fails in CI.
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
+import { chromiumAvailable, launchChromium } from '../helpers/browser.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REFUNDS_ONLY_QUERY, RefundsClient } from '../../client/refunds-client.js';
 import { startDevServer, type DevServer } from '../../scripts/dev-server.js';
@@ -19,8 +20,7 @@ import { startSandbox, type RunningSandbox } from '../../sandbox/server.js';
 import { createRefundWorker } from '../../worker/worker.js';
 import { eventually, sandboxProviderConfig, uniqueKey } from '../helpers/stack.js';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const available = existsSync(CHROMIUM);
+const available = chromiumAvailable;
 
 describe.skipIf(!available && process.env.CI !== 'true')('Temporal Web UI in a real browser', () => {
   let server: DevServer;
@@ -54,10 +54,7 @@ describe.skipIf(!available && process.env.CI !== 'true')('Temporal Web UI in a r
     await refunds.waitForFinal(approvedId);
     await eventually(async () => (await refunds.list({ status: 'pending' })).refunds.some((r) => r.refundId === pendingId));
     await eventually(async () => (await refunds.list({ status: 'approved' })).refunds.some((r) => r.refundId === approvedId));
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium();
   }, 180_000);
 
   afterAll(async () => {
