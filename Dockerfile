@@ -23,6 +23,6 @@ RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean -
 COPY --from=build /app/dist ./dist
 COPY bin ./bin
 USER node
-# The worker; the API is `node dist/client/api/main.js`, the codec server `node dist/codec/main.js`,
+# The worker (its heap flags are WORKER_NODE_FLAGS of the worker/heap module); the API is `node dist/client/api/main.js`, the codec server `node dist/codec/main.js`,
 # the CLI `node bin/refunds.mjs`.
-CMD ["node", "dist/worker/main.js"]
+CMD ["node", "--max-semi-space-size=4", "--max-old-space-size=192", "dist/worker/main.js"]

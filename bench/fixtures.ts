@@ -11,6 +11,7 @@ import { Client, Connection } from '@temporalio/client';
 import type { Provider } from '../domain/providers.js';
 import { startDevServer, type DevServer } from '../scripts/dev-server.js';
 import { freePort } from '../scripts/processes.js';
+import { WORKER_NODE_FLAGS } from '../worker/heap.js';
 import { Admin, buildForBench, COMPILED_WORKER, onStop, pool, ProcSampler, startSandboxProcess, startWorkerProcess, workerEnv, type SandboxProcess, type WorkerProcess, type WorkerProcessOptions } from './lib.js';
 
 export type RefundRequestInput = Record<string, unknown> & { idempotencyKey: string; provider: Provider };
@@ -75,7 +76,9 @@ export async function startBenchWorker(stack: BenchStack, queue: string, opts: {
   const onStdout = (text: string) => {
     for (const line of text.split('\n')) if (/bundl/i.test(line)) bundle = line.replace(/^worker: /, '').trim();
   };
-  const wopts: WorkerProcessOptions = { readyTimeoutMs: 300_000, onStdout, script: opts.script ?? COMPILED_WORKER, ...(opts.nodeArgs ? { nodeArgs: opts.nodeArgs } : {}) };
+  // The flags every launcher gives the refund worker (worker/heap.ts), the baseline's too (same settings); extra flags after them.
+  const flags = [...WORKER_NODE_FLAGS];
+  const wopts: WorkerProcessOptions = { readyTimeoutMs: 300_000, onStdout, script: opts.script ?? COMPILED_WORKER, nodeArgs: [...flags, ...(opts.nodeArgs ?? [])] };
   const w = startWorkerProcess(env, wopts);
   const sampler = new ProcSampler(w.pid, 100).start();
   await w.ready.finally(() => sampler.stop());

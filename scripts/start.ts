@@ -23,6 +23,7 @@ import { startDevServer, type DevServer } from './dev-server.js';
 import { ensureNexusEndpoint } from './nexus-endpoint.js';
 import { isPortOpen, spawnChild, stopChild, waitFor } from './processes.js';
 import { PROJECT_ROOT } from './temporal-binaries.js';
+import { WORKER_NODE_FLAGS } from '../worker/heap.js';
 
 const env = process.env;
 /** TEMPORAL_PORT, TEMPORAL_UI_PORT, SANDBOX_PORT, REFUNDS_SANDBOX, REFUNDS_DATA_DIR, REFUNDS_ENCRYPTION (domain/config.ts); set first thing in main(). */
@@ -34,8 +35,8 @@ let stopping = false;
 /** The dev server's second namespace, for Nexus callers such as examples/order-cancellation. */
 const CALLER_NAMESPACE = 'orders';
 
-function tsx(script: string, childEnv: NodeJS.ProcessEnv, ipc = false): ChildProcess {
-  const child = spawnChild(process.execPath, ['--import', 'tsx', join(PROJECT_ROOT, script)], {
+function tsx(script: string, childEnv: NodeJS.ProcessEnv, ipc = false, nodeFlags: readonly string[] = []): ChildProcess {
+  const child = spawnChild(process.execPath, [...nodeFlags, '--import', 'tsx', join(PROJECT_ROOT, script)], {
     env: childEnv,
     stdio: ipc ? ['ignore', 'inherit', 'inherit', 'ipc'] : ['ignore', 'inherit', 'inherit'],
   });
@@ -162,7 +163,7 @@ async function main(): Promise<void> {
   workerEnv.REFUNDS_CALLBACK_SECRET ||= 'dev-callback-secret-local-only';
   // Callbacks refuse internal addresses; a local run may call back receivers on this machine.
   workerEnv.REFUNDS_CALLBACK_ALLOWED_NETWORKS ||= '127.0.0.0/8,::1';
-  await whenReady(tsx('worker/main.ts', workerEnv, true), 'worker');
+  await whenReady(tsx('worker/main.ts', workerEnv, true, WORKER_NODE_FLAGS), 'worker');
   lines.push(`Refund worker       task queue "${temporal.taskQueue}"`);
 
   // 4. HTTP API: the Temporal address, not the sandbox credentials the worker got.

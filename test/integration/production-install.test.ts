@@ -200,7 +200,8 @@ describe('the production install (the Dockerfile final stage, outside Docker)', 
       expect(existsSync(join(installDir, 'node_modules', dev)), dev).toBe(false);
     }
     expect(existsSync(join(installDir, 'node_modules', '@temporalio', 'worker'))).toBe(true);
-    for (const entry of [stage.cmd[1]!, composeCommand('api')[1]!, composeCommand('codec')[1]!, 'dist/workflow-bundle/manifest.json']) {
+    const entryOf = (cmd: string[]) => cmd.slice(1).find((a) => !a.startsWith('--'))!; // after node's flags
+    for (const entry of [entryOf(stage.cmd), entryOf(composeCommand('api')), entryOf(composeCommand('codec')), 'dist/workflow-bundle/manifest.json']) {
       expect(existsSync(join(installDir, entry)), entry).toBe(true);
     }
     expect(existsSync(join(installDir, 'dist', 'client', 'index.d.ts'))).toBe(true);

@@ -187,7 +187,8 @@ describe.skipIf(!hasCompose && !required)('docker-compose.yml', () => {
       const svc = services[s]!;
       expect(svc.build, s).toBeTruthy();
       expect(svc.command?.[0], s).toBe('node');
-      const entry = svc.command![1]!;
+      // node flags first (the worker's heap limits, worker/heap.ts), then the entry point
+      const entry = svc.command!.slice(1).find((a) => !a.startsWith('--'))!;
       expect(entry, s).toMatch(/^dist\/.+\.js$/);
       expect(existsSync(entry.replace(/^dist\//, '').replace(/\.js$/, '.ts')), `${entry} is compiled from a source file`).toBe(true);
     }
@@ -222,7 +223,7 @@ describe('Dockerfile', () => {
 
   it('runs the compiled worker with plain node, from production dependencies only', () => {
     expect(runtime).toMatch(/^RUN npm ci --omit=dev --ignore-scripts\b/m);
-    expect(runtime).toMatch(/^CMD \["node", "dist\/worker\/main\.js"\]$/m);
+    expect(runtime).toMatch(/^CMD \["node", ("--[a-z-]+=\d+", )*"dist\/worker\/main\.js"\]$/m);
     expect(runtime).not.toMatch(/tsx|\.ts\b/);
     expect(runtime).toMatch(/^COPY --from=\S+ \/app\/dist \.\/dist$/m);
   });

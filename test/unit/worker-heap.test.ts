@@ -3,8 +3,11 @@
  * process (V8 flags are process-wide and would otherwise reach this test runner's own threads).
  */
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { WORKER_NODE_FLAGS } from '../../worker/heap.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 
@@ -32,5 +35,21 @@ describe('the workflow thread heap', () => {
     expect(after.thread).toBeGreaterThanOrEqual(164);
     expect(after.thread).toBeLessThan(200);
     expect(after.main).toBe(before.main);
+  });
+});
+
+describe('the worker process flags (worker/heap.ts WORKER_NODE_FLAGS)', () => {
+  const flags = [...WORKER_NODE_FLAGS];
+  it('the Dockerfile starts the worker with them', () => {
+    const cmd = /^CMD (\[.+\])$/m.exec(readFileSync(join(ROOT, 'Dockerfile'), 'utf8'))?.[1];
+    expect(JSON.parse(cmd ?? '[]')).toEqual(['node', ...flags, 'dist/worker/main.js']);
+  });
+  it('the compose worker service too', () => {
+    const compose = parse(readFileSync(join(ROOT, 'docker-compose.yml'), 'utf8')) as { services: { worker: { command: string[] } } };
+    expect(compose.services.worker.command).toEqual(['node', ...flags, 'dist/worker/main.js']);
+  });
+  it('and npm run worker', () => {
+    const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+    expect(pkg.scripts['worker']).toBe(`node ${flags.join(' ')} --import tsx worker/main.ts`);
   });
 });
