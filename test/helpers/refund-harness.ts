@@ -215,35 +215,15 @@ export function waitForRefund(handle: NewRefundHandle, predicate: (s: RefundStat
 }
 
 /**
- * Like withNewRefund, but before it terminates a refund still running it waits (up to 5 s) until
- * no activity and no workflow task of it is in flight. The time-skipping test server leaks a lock
- * on its clock when a workflow is terminated with an activity or workflow task in flight: every
- * later `env.sleep` of the file then runs in real time (seen: an update accepted just before the
- * end, the release activity it starts still running). A kindred trap this cannot cover: an activity
- * a workflow abandoned (cancel requested, not awaited) that is still running when the workflow
- * completes is retried by the test server for its whole schedule-to-close, each attempt holding the
- * clock for its start-to-close: keep such a workflow open until the activity has ended.
+ * withNewRefund under the name the tests that first met the trap use: every helper now ends a
+ * refund only once nothing of it is in flight (terminateIfRunning, time-skipping.ts). A kindred
+ * trap this cannot cover: an activity a workflow abandoned (cancel requested, not awaited) that is
+ * still running when the workflow completes is retried by the test server for its whole
+ * schedule-to-close, each attempt holding the clock for its start-to-close: keep such a workflow
+ * open until the activity has ended.
  */
-export async function withSettledRefund<T>(h: RefundHarness, input: RefundRequestInput, fn: (handle: NewRefundHandle) => Promise<T>): Promise<T> {
-  return h.worker.runUntil(async () => {
-    const handle = await startNewRefund(h, input);
-    try {
-      return await fn(handle);
-    } finally {
-      const deadline = Date.now() + 5_000;
-      for (;;) {
-        const d = await handle.describe();
-        if (d.status.name !== 'RUNNING') break;
-        const last = (await handle.fetchHistory()).events?.at(-1);
-        const busy = (d.raw.pendingActivities?.length ?? 0) > 0 || !!last?.workflowTaskScheduledEventAttributes || !!last?.workflowTaskStartedEventAttributes;
-        if (!busy || Date.now() > deadline) {
-          await terminateIfRunning(handle);
-          break;
-        }
-        await new Promise((r) => setTimeout(r, 25));
-      }
-    }
-  });
+export function withSettledRefund<T>(h: RefundHarness, input: RefundRequestInput, fn: (handle: NewRefundHandle) => Promise<T>): Promise<T> {
+  return withNewRefund(h, input, fn);
 }
 
 /**

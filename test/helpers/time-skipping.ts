@@ -241,11 +241,23 @@ export async function withRefund<T>(h: Harness, input: RefundRequestInput, fn: (
 }
 
 /**
- * Terminate a test's workflow if it is still open. It may complete between the describe and the
- * terminate (the worker is still running), so "not found: completed" is the same as not running.
+ * End a test's workflow if it is still open, once (up to 5 s) no activity and no workflow task of
+ * it is in flight. The time-skipping test server leaks a lock on its clock when a workflow is
+ * terminated with an activity or workflow task in flight: every later `env.sleep` of the file then
+ * runs in real time and the file's timer tests time out (seen in a full run: a refund terminated in
+ * needs_attention while its last workflow task completed). It may also complete between the look
+ * and the terminate (the worker still runs): "not found: completed" is the same as not running.
  */
 export async function terminateIfRunning(handle: WorkflowHandle): Promise<void> {
-  if ((await handle.describe()).status.name !== 'RUNNING') return;
+  const deadline = Date.now() + 5_000;
+  for (;;) {
+    const d = await handle.describe();
+    if (d.status.name !== 'RUNNING') return;
+    const last = (await handle.fetchHistory()).events?.at(-1);
+    const busy = (d.raw.pendingActivities?.length ?? 0) > 0 || !!last?.workflowTaskScheduledEventAttributes || !!last?.workflowTaskStartedEventAttributes;
+    if (!busy || Date.now() > deadline) break;
+    await new Promise((r) => setTimeout(r, 25));
+  }
   try {
     await handle.terminate('test finished');
   } catch (error) {
