@@ -33,7 +33,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { cpus, totalmem, tmpdir } from 'node:os';
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { RefundsClient, listQuery } from '../client/refunds-client.js';
 import { RefundActionRejectedError } from '../client/errors.js';
@@ -620,7 +620,10 @@ async function main(): Promise<void> {
       '```',
       '',
     );
-    writeFileSync(OUT, out.join('\n'));
+    // The chaos runs are made by hand (`npm run chaos`): keep their section of the file this run replaces.
+    const previous = existsSync(OUT) ? readFileSync(OUT, 'utf8') : '';
+    const chaos = previous.indexOf('\n## Chaos');
+    writeFileSync(OUT, out.join('\n') + (chaos >= 0 ? previous.slice(chaos + 1) : ''));
     console.log(`\n${out.join('\n')}`);
     log(`wrote ${OUT}`);
   } finally {
