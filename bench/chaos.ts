@@ -24,6 +24,7 @@ import { PROVIDERS, type Provider } from '../domain/providers.js';
 import { isFinalStatus } from '../domain/status.js';
 import { startDevServer, type DevServer } from '../scripts/dev-server.js';
 import { freePort } from '../scripts/processes.js';
+import { WORKER_NODE_FLAGS } from '../worker/heap.js';
 import { Admin, numFlag, onStop, pool, prng, stopChildrenOnSignal, retry, sleep, startSandboxProcess, startWorkerProcess, withTimeout, workerEnv, type WorkerProcess } from './lib.js';
 
 export interface ChaosOptions {
@@ -130,7 +131,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
 
     // Each worker: restarted when we kill it and when it dies on its own (counted).
     const spawnWorker = (slot: number): WorkerProcess => {
-      const w = startWorkerProcess(envFor(slot));
+      const w = startWorkerProcess(envFor(slot), { nodeArgs: [...WORKER_NODE_FLAGS] }); // as every launcher runs it (worker/heap.ts)
       w.child.once('exit', (code, signal) => {
         if (stopping.value || w !== workers[slot] || signal === 'SIGKILL') return;
         unexpectedWorkerExits++;
