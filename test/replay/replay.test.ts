@@ -34,7 +34,7 @@ interface Required {
   shows: string[];
   lacks?: string[];
   path?: string[];
-  ends?: 'completed' | 'terminated';
+  ends?: 'completed' | 'terminated' | 'failed';
   scenario?: string;
 }
 
@@ -76,6 +76,8 @@ const LOCK = 'paymentLock';
  * test/replay/scenarios-v2.ts from the code of workflows/ (refund.ts and the modules it runs).
  */
 const REQUIRED_V2: Record<string, Required & { type: typeof REFUND | typeof LOCK }> = {
+  // An input started by hand that the workflow's guard refuses: it fails at once.
+  'invalid-input-started-by-hand': { type: REFUND, shows: [], lacks: ['activity:submitRefund', 'timer'], ends: 'failed' },
   // A final answer at submission: one activity, nothing else.
   'openpayd-approved': { type: REFUND, status: 'approved', shows: ['activity:submitRefund=1'], lacks: ['timer', 'activity:checkRefund', 'activity:releasePaymentLock'] },
   'reservepay-approved': { type: REFUND, status: 'approved', shows: ['activity:submitRefund=1'], lacks: ['timer', 'activity:checkRefund', 'activity:releasePaymentLock'] },
@@ -250,8 +252,8 @@ describe('replay corpus', () => {
         if (want.status !== undefined && entry.meta.refundStatus !== want.status) problems.push(`${id}: the refund ended ${String(entry.meta.refundStatus)}, expected ${want.status}`);
         const last = entry.history.events?.at(-1);
         const ends = want.ends ?? 'completed';
-        const ended = ends === 'completed' ? last?.workflowExecutionCompletedEventAttributes : last?.workflowExecutionTerminatedEventAttributes;
-        if (!ended) problems.push(`${id}: the history does not end with the workflow's ${ends === 'completed' ? 'completion' : 'termination'}`);
+        const ended = { completed: last?.workflowExecutionCompletedEventAttributes, terminated: last?.workflowExecutionTerminatedEventAttributes, failed: last?.workflowExecutionFailedEventAttributes }[ends];
+        if (!ended) problems.push(`${id}: the history does not end with the workflow's ${{ completed: 'completion', terminated: 'termination', failed: 'failure' }[ends]}`);
         const shown = markers(entry.history);
         const absent = unmet(shown, want.shows);
         if (absent.length) problems.push(`${id}: does not show ${absent.join(', ')} (shows ${[...shown].map(([m, n]) => `${m}=${n}`).join(', ')})`);

@@ -192,6 +192,24 @@ function realActivities(adapters: Partial<{ [P in Provider]: Partial<ProviderAda
 // ---------------------------------------------------------------------------------------------
 
 const V2_SCENARIOS: Omit<Scenario, 'version'>[] = [
+  // An input that did not come through the request schema ------------------------------------
+  {
+    name: 'invalid-input-started-by-hand',
+    description: 'started by hand with an input the workflow cannot run (no referenceNo, a fractional amount) -> fails InvalidRefundRequest at once, nothing called',
+    run: async (ctx) => {
+      const h = await ctx.refundWorker({});
+      return h.worker.runUntil(async () => {
+        const bad = { idempotencyKey: 'invalid-input-started-by-hand', provider: 'openpayd', payment: { transactionId: 'tx1' }, amount: 25.5, currency: 'EUR' };
+        const handle = await plainClient(h.env).workflow.start(refund, { taskQueue: h.taskQueue, workflowId: refundIdFor(bad.idempotencyKey), args: [{ request: bad as never }] });
+        const failed = await handle.result().then(
+          () => undefined,
+          (err: unknown) => err,
+        );
+        if (!failed) throw new Error('invalid-input-started-by-hand: the workflow did not fail');
+        return [{ handle }];
+      });
+    },
+  },
   // A final answer at submission ---------------------------------------------------------------
   {
     name: 'openpayd-approved',
