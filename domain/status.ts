@@ -19,6 +19,8 @@ export const PENDING_REASONS = [
   'awaiting_admin_review',
   'settlement_hold',
   'provider_processing',
+  /** Four-eyes approval: waits for an operator other than its requester before it is submitted (workflows/approval.ts). */
+  'awaiting_approval',
 ] as const;
 export type PendingReason = (typeof PENDING_REASONS)[number];
 

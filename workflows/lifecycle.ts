@@ -20,6 +20,7 @@ const REASON_TEXT: Record<PendingReason, string> = {
   awaiting_admin_review: 'Awaiting the admin review at',
   settlement_hold: 'In the 3-business-day settlement hold at',
   provider_processing: 'Processing at',
+  awaiting_approval: 'Awaiting four-eyes approval before it is submitted to',
 };
 
 /** Answers in a row with an undocumented value, or time since the first, before a person is told. */

@@ -10,6 +10,11 @@ export const RefundProviderKey = defineSearchAttributeKey('RefundProvider', Sear
 export const RefundPaymentIdKey = defineSearchAttributeKey('RefundPaymentId', SearchAttributeType.KEYWORD);
 export const RefundAmountKey = defineSearchAttributeKey('RefundAmount', SearchAttributeType.INT);
 export const RefundCurrencyKey = defineSearchAttributeKey('RefundCurrency', SearchAttributeType.KEYWORD);
+/**
+ * Four-eyes approval (workflows/approval.ts): awaiting | granted | refused | expired | canceled.
+ * Set to awaiting by the client at start, only on refunds that need approval; upserted by the workflow on the decision.
+ */
+export const RefundApprovalKey = defineSearchAttributeKey('RefundApproval', SearchAttributeType.KEYWORD);
 
 /** Name, CLI type (`--search-attribute Name=Type`) and operator-service enum of each attribute. */
 export const SEARCH_ATTRIBUTES = [
@@ -18,4 +23,5 @@ export const SEARCH_ATTRIBUTES = [
   { name: 'RefundPaymentId', cliType: 'Keyword', indexedValueType: 2 },
   { name: 'RefundAmount', cliType: 'Int', indexedValueType: 3 },
   { name: 'RefundCurrency', cliType: 'Keyword', indexedValueType: 2 },
+  { name: 'RefundApproval', cliType: 'Keyword', indexedValueType: 2 },
 ] as const;

@@ -15,6 +15,7 @@ const REASON_TEXT: Record<PendingReason, string> = {
   awaiting_admin_review: 'Awaiting admin review at',
   settlement_hold: 'In the 3-business-day settlement hold at',
   provider_processing: 'Processing at',
+  awaiting_approval: 'Awaiting four-eyes approval before it is submitted to', // never set by v1: the map is only complete
 };
 
 export class Lifecycle {
