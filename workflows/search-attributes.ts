@@ -16,6 +16,9 @@ export const RefundCurrencyKey = defineSearchAttributeKey('RefundCurrency', Sear
  */
 export const RefundApprovalKey = defineSearchAttributeKey('RefundApproval', SearchAttributeType.KEYWORD);
 
+/** The bulk batch (14a) that started the refund: set by the client at start on batch rows only (workflows/batch.ts); `RefundBatchId = 'batch-...'` lists a batch's refunds. */
+export const RefundBatchIdKey = defineSearchAttributeKey('RefundBatchId', SearchAttributeType.KEYWORD);
+
 /** Name, CLI type (`--search-attribute Name=Type`) and operator-service enum of each attribute. */
 export const SEARCH_ATTRIBUTES = [
   { name: 'RefundStatus', cliType: 'Keyword', indexedValueType: 2 },
@@ -24,4 +27,5 @@ export const SEARCH_ATTRIBUTES = [
   { name: 'RefundAmount', cliType: 'Int', indexedValueType: 3 },
   { name: 'RefundCurrency', cliType: 'Keyword', indexedValueType: 2 },
   { name: 'RefundApproval', cliType: 'Keyword', indexedValueType: 2 },
+  { name: 'RefundBatchId', cliType: 'Keyword', indexedValueType: 2 },
 ] as const;
