@@ -15,6 +15,8 @@ export const RefundCurrencyKey = defineSearchAttributeKey('RefundCurrency', Sear
  * Set to awaiting by the client at start, only on refunds that need approval; upserted by the workflow on the decision.
  */
 export const RefundApprovalKey = defineSearchAttributeKey('RefundApproval', SearchAttributeType.KEYWORD);
+/** When the refund is expected to be final (domain/expected-by.ts): `RefundExpectedBy < now AND RefundStatus = 'pending'` lists the late ones. */
+export const RefundExpectedByKey = defineSearchAttributeKey('RefundExpectedBy', SearchAttributeType.DATETIME);
 
 /** The bulk batch (14a) that started the refund: set by the client at start on batch rows only (workflows/batch.ts); `RefundBatchId = 'batch-...'` lists a batch's refunds. */
 export const RefundBatchIdKey = defineSearchAttributeKey('RefundBatchId', SearchAttributeType.KEYWORD);
@@ -27,5 +29,6 @@ export const SEARCH_ATTRIBUTES = [
   { name: 'RefundAmount', cliType: 'Int', indexedValueType: 3 },
   { name: 'RefundCurrency', cliType: 'Keyword', indexedValueType: 2 },
   { name: 'RefundApproval', cliType: 'Keyword', indexedValueType: 2 },
+  { name: 'RefundExpectedBy', cliType: 'Datetime', indexedValueType: 6 },
   { name: 'RefundBatchId', cliType: 'Keyword', indexedValueType: 2 },
 ] as const;
