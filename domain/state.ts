@@ -15,6 +15,8 @@ export interface Transition {
   cause: string;
   providerCode?: string;
   providerMessage?: string;
+  /** A marker that is no change of status: `overdue` = the refund passed its expectedBy while not final (workflows/overdue.ts). */
+  event?: 'overdue';
 }
 
 export interface ProviderOutcome {
@@ -73,6 +75,12 @@ export interface RefundState {
   lastAnswer?: ProviderAnswer;
   /** Answers in a row with a value nobody documented, and since when. */
   unrecognized?: { count: number; since: string; raw: string };
+
+  // -- expected-by (13c, domain/expected-by.ts; absent in refunds started before it) --
+  /** When the refund is expected to be final (ISO): set at start, moved once SecPaid answers. */
+  expectedBy?: string;
+  /** When it was marked overdue (passed expectedBy while not final); set once. */
+  overdueAt?: string;
 }
 
 /** One provider answer as the refund saw it. */
@@ -88,6 +96,8 @@ export interface ProviderAnswer extends ProviderOutcome {
 export interface CallbackDelivery {
   eventId: string;
   status: RefundStatus;
+  /** `overdue` for the refund.overdue event (the status is then the refund's, unchanged); absent for a status change. */
+  kind?: 'overdue';
   state: 'pending' | 'delivered' | 'failed';
   /** Attempts made, once known (the delivering activity retries on its own). */
   attempts?: number;
