@@ -10,12 +10,25 @@ import type { PendingReason } from './status.js';
 export const OUTCOME_FINAL_STATUSES = ['approved', 'authorized', 'rejected', 'failed'] as const;
 export type OutcomeFinalStatus = (typeof OUTCOME_FINAL_STATUSES)[number];
 
-/** Why a definite refusal happened, where the workflow needs to tell the cases apart. */
+/**
+ * Why a definite refusal happened, where the workflow needs to tell the cases apart. A final
+ * `rejected` / `failed` outcome carries a refusal exactly when the provider's documented answer
+ * says that this refund moved no money; one without (a value only an unofficial source or our own
+ * assumption names) proves nothing about money. Linked retry relies on it (domain/retry.ts).
+ */
 export type RefusalKind =
   /** The provider refused for a business reason (declined, not refundable, amount over the limit). */
   | 'declined'
   /** The request cannot succeed as it is (invalid field, unknown payment). */
-  | 'invalid';
+  | 'invalid'
+  /**
+   * The payment being refunded failed, so the refund was never carried out (Link Money
+   * TERMINAL_FAILED, CUSTOMER_NOT_DEBITED: the original debit did not succeed).
+   */
+  | 'payment_failed';
+
+/** Every refusal kind: each one proves that the refund moved no money. */
+export const REFUSAL_KINDS = ['declined', 'invalid', 'payment_failed'] as const satisfies readonly RefusalKind[];
 
 /** What the provider reported, kept for people (verbatim wire values, never matched in workflows). */
 export interface ProviderFacts {

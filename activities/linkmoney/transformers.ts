@@ -175,9 +175,12 @@ export const LINKMONEY_STATUSES = {
   SUCCEEDED: { kind: 'final', status: 'approved' },
   // Link Money retries it itself: not final, not success.
   RETRYABLE_FAILED: { kind: 'pending', reason: 'provider_processing' },
-  TERMINAL_FAILED: { kind: 'final', status: 'failed' },
-  FAILED: { kind: 'final', status: 'failed' },
-  // No money moves.
+  // "If the original transaction fails it is TERMINAL_FAILED" (CUSTOMER_NOT_DEBITED): the refund
+  // never moved money. We stop reading at AUTHORIZED, so this is only ever seen before any money
+  // movement: the one failure whose documentation proves nothing was paid (linked retry relies on it).
+  TERMINAL_FAILED: { kind: 'final', status: 'failed', refusal: 'payment_failed' },
+  FAILED: { kind: 'final', status: 'failed', refusal: 'payment_failed' },
+  // No money moves, says only the unofficial read set: no refusal, so no proof of it.
   CANCELED: { kind: 'final', status: 'failed' },
 } as const satisfies Record<LinkMoneyStatus, OutcomeShape>;
 

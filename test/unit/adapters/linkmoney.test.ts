@@ -88,6 +88,7 @@ describe('Link Money submit: every documented answer', () => {
     await expect(submit()).resolves.toEqual({
       kind: 'final',
       status: 'failed',
+      refusal: 'payment_failed',
       refundId: 'rfd-1',
       providerStatus: paymentStatus,
       code: 'CUSTOMER_NOT_DEBITED',
@@ -193,8 +194,8 @@ describe('Link Money check: the status read of the refund transaction', () => {
     ['INITIATED', { kind: 'final', status: 'authorized' }],
     ['SUCCEEDED', { kind: 'final', status: 'approved' }],
     ['RETRYABLE_FAILED', { kind: 'pending', reason: 'provider_processing' }],
-    ['TERMINAL_FAILED', { kind: 'final', status: 'failed' }],
-    ['FAILED', { kind: 'final', status: 'failed' }],
+    ['TERMINAL_FAILED', { kind: 'final', status: 'failed', refusal: 'payment_failed' }],
+    ['FAILED', { kind: 'final', status: 'failed', refusal: 'payment_failed' }],
     ['CANCELED', { kind: 'final', status: 'failed' }],
   ];
   it('the table covers every status of the map', () => {
