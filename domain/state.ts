@@ -2,6 +2,7 @@
  * A refund's state as the workflow keeps it and every way in (client, API, CLI) shows it.
  * Pure TypeScript: safe to import from workflow code.
  */
+import type { RefusalKind } from './outcome.js';
 import type { RefundRequest } from './refund.js';
 import type { PollSchedule } from './schedule.js';
 import type { PendingReason, RefundStatus } from './status.js';
@@ -81,6 +82,53 @@ export interface RefundState {
   expectedBy?: string;
   /** When it was marked overdue (passed expectedBy while not final); set once. */
   overdueAt?: string;
+
+  // -- linked retry (13b, domain/retry.ts) --
+  /**
+   * How the final status was established, recorded by the `refund` workflow when the refund
+   * becomes final (absent in refunds that ended before it was recorded, and in v1 refunds).
+   */
+  settledBy?: Settlement;
+  /** This refund is a retry attempt of another one (the workflow input's `retryOf`). */
+  retryOf?: RetryLink;
+  /**
+   * The attempt that retries this refund, when there is one. Filled in by the client
+   * (RefundsClient.get) from the attempt's deterministic id: the refund itself is closed by then.
+   */
+  retriedBy?: string;
+}
+
+/** How a refund's final status was established: what a linked retry may rely on (domain/retry.ts). */
+export type Settlement =
+  /**
+   * The provider's answer (to the submission, a look-up or a check), as its adapter mapped it;
+   * `refusal` as the outcome carried it (domain/outcome.ts RefusalKind: present = the answer
+   * proves no money moved).
+   */
+  | { by: 'provider'; refusal?: RefusalKind; lostAnswers: number }
+  /** Refused by the amount rule at its turn, before anything was sent. */
+  | { by: 'amount_rule'; lostAnswers: number }
+  /**
+   * A typed refusal instead of an answer (an invalid request or a decline thrown as a failure: a
+   * request the adapter would not build, or the provider refusing it outright); `failure` is its type.
+   */
+  | { by: 'request_refused'; failure: string; lostAnswers: number }
+  /** A person decided (resolve, SecPaid's admin review recorded by hand, cancel). */
+  | { by: 'operator'; operator?: string }
+  /** Anything else (no provider answer, no operator). */
+  | { by: 'other' };
+
+/** A retry attempt's link to the refund it retries (domain/retry.ts). */
+export interface RetryLink {
+  /** The refund this attempt retries: the first refund of the chain, or an earlier attempt. */
+  refundId: string;
+  /** This attempt's number in the chain: the first refund is attempt 1, its retry attempt 2. */
+  attempt: number;
+  /** Why the retry was allowed: what proved that the retried refund paid nothing. */
+  proof: string;
+  /** Who asked for it (the API key's name, the CLI's --operator), and why. */
+  requestedBy?: string;
+  note?: string;
 }
 
 /** One provider answer as the refund saw it. */
@@ -106,8 +154,11 @@ export interface CallbackDelivery {
   error?: string;
 }
 
-/** A refund's state the moment it is requested (the workflow's start, and what create returns). */
-export function initialRefundState(refundId: string, request: RefundRequest, nowIso: string): RefundState {
+/** A refund's state the moment it is requested (the workflow's start, and what create and retry return). */
+export function initialRefundState(refundId: string, request: RefundRequest, nowIso: string, retryOf?: RetryLink): RefundState {
+  const cause = retryOf
+    ? `retry (attempt ${retryOf.attempt}) of ${retryOf.refundId} requested${retryOf.requestedBy ? ` by ${retryOf.requestedBy}` : ''}: ${retryOf.proof}${retryOf.note ? ` (${retryOf.note})` : ''}`
+    : 'refund requested';
   return {
     refundId,
     request,
@@ -116,9 +167,10 @@ export function initialRefundState(refundId: string, request: RefundRequest, now
     since: nowIso,
     createdAt: nowIso,
     updatedAt: nowIso,
-    transitions: [{ at: nowIso, status: 'pending', pendingReason: 'submitting', cause: 'refund requested' }],
+    transitions: [{ at: nowIso, status: 'pending', pendingReason: 'submitting', cause }],
     provider: {},
     submitAttempts: 0,
+    ...(retryOf ? { retryOf } : {}),
   };
 }
 
