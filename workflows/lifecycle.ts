@@ -9,9 +9,10 @@ import { formatMoney } from '../domain/money.js';
 import { providerFacts, type RefundOutcome } from '../domain/outcome.js';
 import { PROVIDER_NAMES } from '../domain/providers.js';
 import type { RefundRequest } from '../domain/refund.js';
-import { initialRefundState, type CallbackDelivery, type OperatorInput, type ProviderOutcome, type RefundState, type Transition } from '../domain/state.js';
+import { initialRefundState, type CallbackDelivery, type OperatorInput, type ProviderOutcome, type RefundState, type RetryLink, type Transition } from '../domain/state.js';
 import { isFinalStatus, isSucceeded, type PendingReason, type RefundStatus } from '../domain/status.js';
 import { recordStatusChange } from './metrics.js';
+import { retryDetailLines, settlementOf, type SettledHow } from './retry.js';
 import { RefundAmountKey, RefundProviderKey, RefundStatusKey } from './search-attributes.js';
 import { utc } from './time.js';
 
@@ -31,12 +32,16 @@ export interface TransitionExtra {
   provider?: ProviderOutcome;
   attention?: string;
   by?: OperatorInput;
+  /** For a final status: how it was established (linked retry reads it, domain/retry.ts). */
+  settled?: SettledHow;
 }
 
 export class Lifecycle {
   readonly #state: RefundState;
   /** Called after every change of status (not of pending reason), with the previous status. */
   onStatusChange?: (transition: Transition, previous: RefundStatus) => void;
+  /** Called by waits(): what only waiting refunds pay for starts here (workflows/overdue.ts arms its timer). */
+  onWait?: () => void;
   /** A submission is in flight: it may reach the provider, so the refund can no longer be canceled. */
   #submitting = false;
   /**
@@ -46,8 +51,8 @@ export class Lifecycle {
    */
   readonly #indexed = workflowInfo().typedSearchAttributes.get(RefundProviderKey) !== undefined;
 
-  constructor(refundId: string, request: RefundRequest, nowIso: string) {
-    this.#state = initialRefundState(refundId, request, nowIso);
+  constructor(refundId: string, request: RefundRequest, nowIso: string, retryOf?: RetryLink) {
+    this.#state = initialRefundState(refundId, request, nowIso, retryOf);
     this.refreshDetails();
   }
 
@@ -97,6 +102,7 @@ export class Lifecycle {
     else delete s.attention;
     if (extra.by?.operator) s.resolvedBy = extra.by.operator;
     if (isFinalStatus(status)) {
+      s.settledBy = settlementOf(s, extra.settled, extra.by);
       delete s.nextCheckAt;
       delete s.waitingFor;
       if (s.lock === 'waiting') delete s.lock; // it never got its turn: nothing to hand on
@@ -203,6 +209,28 @@ export class Lifecycle {
     this.refreshDetails();
   }
 
+  /** The refund is about to wait (a timer of the submission or of the outcome, or a person). */
+  waits(): void {
+    this.onWait?.();
+  }
+
+  // ---- expected-by (workflows/overdue.ts) ----
+  setExpectedBy(iso: string): void {
+    this.#state.expectedBy = iso;
+    this.refreshDetails();
+  }
+  /** Passed expectedBy while not final: a transition that keeps the status and pending reason (polling goes on untouched). */
+  markOverdue(cause: string): Transition {
+    const s = this.#state;
+    const now = new Date().toISOString();
+    const t: Transition = { at: now, status: s.status, ...(s.status === 'pending' && s.pendingReason ? { pendingReason: s.pendingReason } : {}), cause, event: 'overdue' };
+    s.transitions.push(t);
+    s.overdueAt = now;
+    s.updatedAt = now;
+    this.refreshDetails();
+    return t;
+  }
+
   /** The Temporal UI's current details: a short Markdown block a person reads at a glance. */
   refreshDetails(): void {
     const s = this.#state;
@@ -219,6 +247,8 @@ export class Lifecycle {
       lines.push(`**${s.status[0]!.toUpperCase()}${s.status.slice(1)}** at ${utc(s.since)}: ${s.transitions.at(-1)?.cause ?? ''}`);
     }
     lines.push('', `- Refund: ${what}`); // a blank line, so the rest renders as a Markdown list
+    lines.push(...retryDetailLines(s));
+    if (s.expectedBy) lines.push(`- Expected by: ${utc(s.expectedBy)}${s.overdueAt ? ` (**overdue** since ${utc(s.overdueAt)})` : ''}`);
     if (s.nextCheckAt) lines.push(`- Next check: ${utc(s.nextCheckAt)}${s.checks ? ` (${s.checks} made so far)` : ''}`);
     const refs = [s.provider.refundId ? `refund id \`${s.provider.refundId}\`` : undefined].filter(Boolean);
     if (refs.length) lines.push(`- ${name} reference: ${refs.join(', ')}`);

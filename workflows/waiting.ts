@@ -126,7 +126,7 @@ export function applyOutcome(life: Lifecycle, o: RefundOutcome, source: string):
   switch (o.kind) {
     case 'final':
       life.setNextCheck(undefined);
-      life.transition(o.status, `${name} ${source}: ${said(o)}`, { provider });
+      life.transition(o.status, `${name} ${source}: ${said(o)}`, { provider, settled: { by: 'provider', refusal: o.refusal } });
       return;
     case 'pending':
       if (life.status !== 'needs_attention') life.transition('pending', `${name} ${source}: ${said(o)}`, { pendingReason: o.reason, provider });
@@ -172,6 +172,7 @@ export async function awaitOutcome(life: Lifecycle, input: WaitInput): Promise<v
   const strategy = WAITING[life.request.provider];
   const w: WaitContext = { request: life.request, startedMs: Date.now(), lastMs: Date.now() };
   const patience = strategy.patienceEnds(w);
+  life.waits();
   for (let n = 1; !life.isFinal; n++) {
     let at = strategy.checkAt(n, w);
     if (life.state.unrecognized) at = Math.min(at, Date.now() + UNRECOGNIZED_RECHECK_MS);
