@@ -42,9 +42,25 @@ export interface CallbackEvent {
   providerMessage?: string;
 }
 
+/** The refund passed its expectedBy while not final (workflows/overdue.ts): sent once; `status` is its status, unchanged. */
+export interface OverdueEvent {
+  id: string;
+  type: 'refund.overdue';
+  refundId: string;
+  status: string;
+  pendingReason?: string;
+  /** The date it was expected by (ISO). */
+  expectedBy: string;
+  at: string;
+  cause: string;
+  provider: string;
+  amountMinor?: number;
+  currency: string;
+}
+
 export interface DeliverCallbackInput {
   url: string;
-  event: CallbackEvent;
+  event: CallbackEvent | OverdueEvent;
 }
 
 export interface DeliverCallbackResult {

@@ -10,6 +10,10 @@
  * not need the API's token and the API does not need provider credentials.
  */
 import { z } from 'zod';
+import { type ApprovalPolicy, type ApprovalThreshold } from './approval.js';
+import { CURRENCY_CODES, type CurrencyCode } from './money.js';
+import { PROVIDERS, type Provider } from './providers.js';
+import { PROVIDER_CURRENCIES } from './refund.js';
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
@@ -199,6 +203,19 @@ export const VARIABLES = {
   REFUNDS_CODEC_MAX_BODY_BYTES: { schema: positiveInt, fallback: String(CODEC_SERVER_DEFAULTS.maxBodyBytes) },
   REFUNDS_CODEC_RATE_LIMIT: { schema: positiveInt, fallback: String(CODEC_SERVER_DEFAULTS.rateLimit.ratePerSecond) },
   REFUNDS_CODEC_RATE_BURST: { schema: positiveInt, fallback: String(CODEC_SERVER_DEFAULTS.rateLimit.burst) },
+
+  // Four-eyes approval (part 13a; read by every client that starts refunds: the HTTP API, the CLI).
+  // REFUNDS_APPROVAL_THRESHOLDS: [provider:]CURRENCY:MINOR entries, comma-separated (approvalSettings); unset = off.
+  REFUNDS_APPROVAL_THRESHOLDS: { schema: z.string().trim() },
+  REFUNDS_APPROVAL_TIMEOUT: {
+    schema: z
+      .string()
+      .trim()
+      .regex(/^\d{1,6}(m|h|d)$/, 'must be a whole number with m, h or d, for example 72h or 3d'),
+    fallback: '72h',
+  },
+  /** Who the CLI acts as (the requester of the refunds it creates, the approver of its decisions). */
+  REFUNDS_IDENTITY: { schema: z.string().trim().regex(/^[A-Za-z0-9][A-Za-z0-9._@+-]{0,127}$/, 'must be 1-128 of A-Z a-z 0-9 . _ @ + - (a user name or email), starting with a letter or digit') },
 
   // `npm start` only
   TEMPORAL_PORT: { schema: port, fallback: '7233' },
@@ -525,6 +542,55 @@ export function codecServerSettings(env: Env): CodecServerSettings {
     maxBodyBytes: read(env, 'REFUNDS_CODEC_MAX_BODY_BYTES'),
     rateLimit: { ratePerSecond: read(env, 'REFUNDS_CODEC_RATE_LIMIT'), burst: read(env, 'REFUNDS_CODEC_RATE_BURST') },
   };
+}
+
+// ---- Four-eyes approval (part 13a) ----
+
+const APPROVAL_UNIT_MS = { m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+const APPROVAL_TIMEOUT_MAX_MS = 30 * 86_400_000;
+
+/**
+ * REFUNDS_APPROVAL_THRESHOLDS: entries separated by commas or new lines, each `CURRENCY:MINOR`
+ * (every refund in that currency) or `provider:CURRENCY:MINOR` (that provider's refunds in that
+ * currency; it wins over the currency's entry). MINOR is integer minor units, 0 = every refund.
+ * Example: `EUR:100000,USD:100000,THB:3000000,openpayd:EUR:50000`.
+ */
+export function approvalThresholds(value: string): ApprovalThreshold[] {
+  const entries = value.split(/[,\n]/).map((e) => e.trim()).filter(Boolean);
+  const seen = new Set<string>();
+  return entries.map((entry, i) => {
+    const where = `REFUNDS_APPROVAL_THRESHOLDS entry ${i + 1} (${JSON.stringify(entry)})`;
+    const parts = entry.split(':').map((p) => p.trim());
+    if (parts.length < 2 || parts.length > 3) throw new ConfigError(`${where}: must be CURRENCY:MINOR or provider:CURRENCY:MINOR, for example EUR:100000 or openpayd:EUR:50000`);
+    const [provider, currencyText, amountText] = parts.length === 3 ? parts : [undefined, parts[0]!, parts[1]!];
+    if (provider !== undefined && !(PROVIDERS as readonly string[]).includes(provider)) throw new ConfigError(`${where}: the provider must be one of ${PROVIDERS.join(', ')}`);
+    const currency = currencyText!.toUpperCase();
+    if (!(CURRENCY_CODES as readonly string[]).includes(currency)) throw new ConfigError(`${where}: ${JSON.stringify(currencyText)} is not an ISO 4217 currency code we know`);
+    if (provider !== undefined && !(PROVIDER_CURRENCIES[provider as Provider] as readonly string[]).includes(currency)) {
+      throw new ConfigError(`${where}: ${provider} refunds are in ${PROVIDER_CURRENCIES[provider as Provider].join(' or ')}, never ${currency}`);
+    }
+    if (!/^\d{1,15}$/.test(amountText!)) throw new ConfigError(`${where}: the threshold must be a whole number of minor units (100000 = 1,000.00), not ${JSON.stringify(amountText)}`);
+    const id = `${provider ?? '*'}:${currency}`;
+    if (seen.has(id)) throw new ConfigError(`${where}: ${provider ? `${provider} ` : ''}${currency} is listed twice`);
+    seen.add(id);
+    return { currency: currency as CurrencyCode, ...(provider ? { provider: provider as Provider } : {}), amountMinor: Number(amountText) };
+  });
+}
+
+/** The four-eyes approval policy of the clients that start refunds; no thresholds = no refund needs approval. */
+export function approvalSettings(env: Env): ApprovalPolicy {
+  const text = read(env, 'REFUNDS_APPROVAL_THRESHOLDS');
+  const timeout = read(env, 'REFUNDS_APPROVAL_TIMEOUT');
+  const timeoutMs = Number(timeout.slice(0, -1)) * APPROVAL_UNIT_MS[timeout.slice(-1) as keyof typeof APPROVAL_UNIT_MS];
+  if (timeoutMs < 60_000 || timeoutMs > APPROVAL_TIMEOUT_MAX_MS) {
+    throw new ConfigError(`REFUNDS_APPROVAL_TIMEOUT: must be from 1m to 30d (got ${JSON.stringify(timeout)})`);
+  }
+  return { thresholds: text ? approvalThresholds(text) : [], timeoutMs };
+}
+
+/** REFUNDS_IDENTITY: who the CLI acts as; undefined when unset. */
+export function cliIdentity(env: Env): string | undefined {
+  return read(env, 'REFUNDS_IDENTITY');
 }
 
 /** `npm start` only (scripts/start.ts). */

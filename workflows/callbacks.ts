@@ -5,7 +5,7 @@
  * not finish before every queued delivery has ended.
  */
 import { proxyActivities, type ActivityOptions } from '@temporalio/workflow';
-import type { CallbackEvent, createCallbackActivities } from '../activities/callbacks.js';
+import type { CallbackEvent, createCallbackActivities, OverdueEvent } from '../activities/callbacks.js';
 import { expectedAmount } from '../domain/amount.js';
 import type { CallbackDelivery, RefundState, Transition } from '../domain/state.js';
 import type { RefundStatus } from '../domain/status.js';
@@ -25,7 +25,7 @@ const { deliverCallback } = proxyActivities<ReturnType<typeof createCallbackActi
 
 /** The refund's deliveries, owned here: the lifecycle hands over only this list. */
 export class CallbackOutbox {
-  private readonly queue: { delivery: CallbackDelivery; event: CallbackEvent }[] = [];
+  private readonly queue: { delivery: CallbackDelivery; event: CallbackEvent | OverdueEvent }[] = [];
   private running: Promise<void> | undefined;
 
   constructor(
@@ -63,7 +63,7 @@ export class CallbackOutbox {
   private async drain(): Promise<void> {
     for (let next = this.queue.shift(); next; next = this.queue.shift()) {
       try {
-        const res = await deliverCallback.executeWithOptions({ ...DELIVERY, summary: `deliver the "${next.event.status}" callback (event ${next.event.id})` }, [
+        const res = await deliverCallback.executeWithOptions({ ...DELIVERY, summary: `deliver the "${next.event.type === 'refund.overdue' ? 'overdue' : next.event.status}" callback (event ${next.event.id})` }, [
           { url: this.url, event: next.event },
         ]);
         Object.assign(next.delivery, { state: 'delivered', attempts: res.attempt, httpStatus: res.httpStatus, deliveredAt: res.deliveredAt });
@@ -73,6 +73,29 @@ export class CallbackOutbox {
       }
     }
     this.running = undefined;
+  }
+
+  /** Queue the refund.overdue event (workflows/overdue.ts): the refund passed `expectedBy` while not final; its status is unchanged. */
+  enqueueOverdue(t: Transition, expectedBy: string): void {
+    const req = this.state.request;
+    const amount = expectedAmount(req);
+    const event: OverdueEvent = {
+      id: `${this.state.refundId}:${this.deliveries.length + 1}`,
+      type: 'refund.overdue',
+      refundId: this.state.refundId,
+      status: t.status,
+      expectedBy,
+      at: t.at,
+      cause: t.cause,
+      provider: req.provider,
+      currency: req.currency,
+      ...(amount !== undefined ? { amountMinor: amount } : {}),
+      ...(t.pendingReason ? { pendingReason: t.pendingReason } : {}),
+    };
+    const delivery: CallbackDelivery = { eventId: event.id, status: t.status, kind: 'overdue', state: 'pending' };
+    this.deliveries.push(delivery);
+    this.queue.push({ delivery, event });
+    this.running ??= this.drain();
   }
 
   /** Resolves once every queued delivery has ended (delivered or failed). */

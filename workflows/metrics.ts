@@ -5,6 +5,7 @@
  *   refunds_time_to_final               histogram  ms {provider, status} request -> final status (workflow time)
  *   refunds_needs_attention_entered     counter    {provider}
  *   refunds_needs_attention_left        counter    {provider}           entered - left = refunds needing attention now
+ *   refunds_overdue                     counter    {provider, status}   a refund passed its expectedBy while not final (once per refund, workflows/overdue.ts)
  */
 import { metricMeter } from '@temporalio/workflow';
 import type { RefundState } from '../domain/state.js';
@@ -15,6 +16,7 @@ export const REFUND_METRICS = {
   timeToFinal: 'refunds_time_to_final',
   attentionEntered: 'refunds_needs_attention_entered',
   attentionLeft: 'refunds_needs_attention_left',
+  overdue: 'refunds_overdue',
 } as const;
 
 export function recordStatusChange(state: RefundState, previous: RefundStatus, status: RefundStatus): void {
@@ -32,4 +34,9 @@ export function recordStatusChange(state: RefundState, previous: RefundStatus, s
       metricMeter.createHistogram(REFUND_METRICS.timeToFinal, 'int', 'ms', 'Time from request to final status').record(Math.max(0, ms), { provider, status });
     }
   }
+}
+
+/** The refund passed its expectedBy while not final (workflows/overdue.ts): counted once per refund. */
+export function recordOverdue(state: RefundState): void {
+  metricMeter.createCounter(REFUND_METRICS.overdue, '1', 'Refunds that passed their expected-by date while not final').add(1, { provider: state.request.provider, status: state.status });
 }

@@ -7,6 +7,7 @@
  */
 import { allHandlersFinished, ApplicationFailure, condition, workflowInfo } from '@temporalio/workflow';
 import { WORKFLOW_FAILURE_TYPES } from '../domain/failures.js';
+import type { ExpectedByInput } from '../domain/expected-by.js';
 import type { RefundRequest } from '../domain/refund.js';
 import { refundInputProblems } from '../domain/refund-request.js';
 import { retryLinkProblems } from '../domain/retry.js';
@@ -14,6 +15,7 @@ import type { RefundState, RetryLink } from '../domain/state.js';
 import { releasePaymentLock } from './activities.js';
 import { CallbackOutbox } from './callbacks.js';
 import { describeFailure } from './failures.js';
+import { OverdueWatch } from './overdue.js';
 import { installHandlers } from './handlers.js';
 import { Lifecycle } from './lifecycle.js';
 import { submitUntilAnswered, type Answer } from './submission.js';
@@ -21,6 +23,8 @@ import { applyOutcome, awaitOutcome, said, WAITING } from './waiting.js';
 
 export interface RefundInput {
   request: RefundRequest;
+  /** When it is expected to be final, set by the client (13c, domain/expected-by.ts): absent in refunds started before it. */
+  expectedBy?: ExpectedByInput;
   /** A linked retry's attempt (13b, domain/retry.ts): absent for every other refund. */
   retryOf?: RetryLink;
 }
@@ -37,17 +41,21 @@ export async function refund(input: RefundInput): Promise<RefundState> {
   installHandlers(life);
   const outbox = request.callbackUrl ? new CallbackOutbox(life.state, life.callbackLog(), request.callbackUrl) : undefined;
   if (outbox) life.onStatusChange = (t, previous) => outbox.enqueue(t, previous);
+  const overdue = OverdueWatch.install(life, input.expectedBy, outbox);
   const ids = { refundId: life.state.refundId, lockScope: workflowInfo().taskQueue };
 
   try {
     const answer = await submitUntilAnswered(life, ids);
-    if (answer && settleAnswer(life, answer)) await awaitOutcome(life, ids);
+    const waits = answer !== undefined && settleAnswer(life, answer);
+    if (answer) overdue?.answered();
+    if (waits) await awaitOutcome(life, ids);
   } catch (err) {
     // Anything the flow did not expect: a person decides; the refund is never silently dropped.
     const f = describeFailure(err);
     life.transition('needs_attention', `unexpected ${f.type}: ${f.message}`);
   }
 
+  if (!life.isFinal) life.waits(); // for a person
   await condition(() => life.isFinal);
   if (life.state.lock === 'held') {
     // Finished without a provider answer that released it (an operator's decision): hand the payment on.
