@@ -42,8 +42,6 @@ export class Lifecycle {
   onStatusChange?: (transition: Transition, previous: RefundStatus) => void;
   /** Called by waits(): what only waiting refunds pay for starts here (workflows/overdue.ts arms its timer). */
   onWait?: () => void;
-  /** Called by waits(): what only waiting refunds pay for starts here (workflows/overdue.ts arms its timer). */
-  onWait?: () => void;
   /** A submission is in flight: it may reach the provider, so the refund can no longer be canceled. */
   #submitting = false;
   /**
@@ -233,28 +231,6 @@ export class Lifecycle {
     return t;
   }
 
-  /** The refund is about to wait (a timer of the submission or of the outcome, or a person). */
-  waits(): void {
-    this.onWait?.();
-  }
-
-  // ---- expected-by (workflows/overdue.ts) ----
-  setExpectedBy(iso: string): void {
-    this.#state.expectedBy = iso;
-    this.refreshDetails();
-  }
-  /** Passed expectedBy while not final: a transition that keeps the status and pending reason (polling goes on untouched). */
-  markOverdue(cause: string): Transition {
-    const s = this.#state;
-    const now = new Date().toISOString();
-    const t: Transition = { at: now, status: s.status, ...(s.status === 'pending' && s.pendingReason ? { pendingReason: s.pendingReason } : {}), cause, event: 'overdue' };
-    s.transitions.push(t);
-    s.overdueAt = now;
-    s.updatedAt = now;
-    this.refreshDetails();
-    return t;
-  }
-
   /** The Temporal UI's current details: a short Markdown block a person reads at a glance. */
   refreshDetails(): void {
     const s = this.#state;
@@ -272,7 +248,6 @@ export class Lifecycle {
     }
     lines.push('', `- Refund: ${what}`); // a blank line, so the rest renders as a Markdown list
     lines.push(...retryDetailLines(s));
-    if (s.expectedBy) lines.push(`- Expected by: ${utc(s.expectedBy)}${s.overdueAt ? ` (**overdue** since ${utc(s.overdueAt)})` : ''}`);
     if (s.expectedBy) lines.push(`- Expected by: ${utc(s.expectedBy)}${s.overdueAt ? ` (**overdue** since ${utc(s.overdueAt)})` : ''}`);
     if (s.nextCheckAt) lines.push(`- Next check: ${utc(s.nextCheckAt)}${s.checks ? ` (${s.checks} made so far)` : ''}`);
     const refs = [s.provider.refundId ? `refund id \`${s.provider.refundId}\`` : undefined].filter(Boolean);

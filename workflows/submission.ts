@@ -86,7 +86,6 @@ export async function submitUntilAnswered(life: Lifecycle, input: { refundId: st
         // A request whose answer we lost may still be in flight: looking at once could miss it,
         // and sending it again would then pay twice. Let it land first.
         life.waits();
-        life.waits();
         await sleep(f.settleAfterMs ?? IN_FLIGHT_SETTLE_MS, { summary: `let the lost request land at ${name} before looking it up` });
         lookUpFirst = true;
         continue;
@@ -97,7 +96,6 @@ export async function submitUntilAnswered(life: Lifecycle, input: { refundId: st
           life.transition('needs_attention', `could not reach ${name} after ${n} tries (${f.type}: ${f.message}): nothing was sent; resolve or check the connection`);
           return undefined;
         }
-        life.waits();
         life.waits();
         await sleep(jittered(f.retryAfterMs ?? Math.min(1_000 * 2 ** Math.min(n, 12), 5 * 60_000)), { summary: `${name} was not reached (${f.type}): send again` });
         continue;
@@ -114,7 +112,6 @@ export async function submitUntilAnswered(life: Lifecycle, input: { refundId: st
       life.waitForTurn(res.holder);
       turnWaits++;
       const wait = jittered(Math.min(TURN_WAIT.firstMs * 2 ** Math.min(turnWaits - 1, 20), TURN_WAIT.maxMs));
-      life.waits();
       life.waits();
       await untilFinal(life, () => sleep(wait, { summary: `wait for ${res.holder} (same payment) to finish` })); // a cancel ends the wait
       continue;

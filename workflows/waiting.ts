@@ -173,7 +173,6 @@ export async function awaitOutcome(life: Lifecycle, input: WaitInput): Promise<v
   const w: WaitContext = { request: life.request, startedMs: Date.now(), lastMs: Date.now() };
   const patience = strategy.patienceEnds(w);
   life.waits();
-  life.waits();
   for (let n = 1; !life.isFinal; n++) {
     let at = strategy.checkAt(n, w);
     if (life.state.unrecognized) at = Math.min(at, Date.now() + UNRECOGNIZED_RECHECK_MS);
