@@ -5,7 +5,8 @@
  */
 import type { ProviderAdapter } from '../adapter.js';
 import { InvalidInputError, notSent, ProviderError } from '../errors.js';
-import { createRefund, findRefundByRequestKey, readRefund, type LinkmoneyClientConfig, type LinkMoneyTokenCache } from './client.js';
+import { recordOf, type ProviderRecordsReader } from '../records.js';
+import { createRefund, findRefundByRequestKey, listRefundsOfPayment, readRefund, type LinkmoneyClientConfig, type LinkMoneyTokenCache } from './client.js';
 import { requestKeyFor } from './transformers.js';
 
 /** `tokens` is the worker's one token cache (never module state, never workflow state). */
@@ -38,6 +39,16 @@ export function linkmoneyAdapter(cfg: LinkmoneyClientConfig, tokens: LinkMoneyTo
         message: `linkmoney: no refund id to check and no refund under requestKey ${requestKeyFor(args.refundId)} on payment ${args.request.payment.paymentId}`,
         mayHaveReachedProvider: false,
       });
+    },
+  };
+}
+
+/** The reconciliation's read: every refund of the original debit; ours carry our refund id as clientReferenceId. */
+export function linkmoneyRecords(cfg: LinkmoneyClientConfig, tokens: LinkMoneyTokenCache): ProviderRecordsReader<'linkmoney'> {
+  return {
+    async ofPayment(ctx, { paymentKey, payment }) {
+      const refunds = await listRefundsOfPayment(cfg, tokens, ctx, payment.paymentId);
+      return refunds.map((r) => recordOf('linkmoney', paymentKey, r.outcome, { currency: r.tx.amount?.currency ?? 'USD', ourRefundId: r.tx.clientReferenceId }));
     },
   };
 }

@@ -276,6 +276,19 @@ export async function readRefund(cfg: LinkmoneyClientConfig, tokens: LinkMoneyTo
   return { tx: parsed.data, outcome: outcomeOf(res, ctx, parsed.data) };
 }
 
+async function debitRefunds(cfg: LinkmoneyClientConfig, tokens: LinkMoneyTokenCache, ctx: CallContext, paymentId: string): Promise<{ res: HttpResponse; refunds: LinkMoneyRefundTransaction[] }> {
+  const { res, json } = await readTransaction(cfg, tokens, ctx, paymentId);
+  const parsed = LinkMoneyDebitTransaction.safeParse(json);
+  if (!parsed.success) throw malformedAnswer('linkmoney', res, 'debit transaction with an unreadable refunds list');
+  return { res, refunds: parsed.data.refunds };
+}
+
+/** Every refund of the original debit (the same status read of the debit's id), each with its outcome (the reconciliation). */
+export async function listRefundsOfPayment(cfg: LinkmoneyClientConfig, tokens: LinkMoneyTokenCache, ctx: CallContext, paymentId: string): Promise<ReadRefund[]> {
+  const { res, refunds } = await debitRefunds(cfg, tokens, ctx, paymentId);
+  return refunds.map((tx) => ({ tx, outcome: outcomeOf(res, ctx, tx) }));
+}
+
 /** The refund under our requestKey among the original debit's refunds (the same status read), or null. */
 export async function findRefundByRequestKey(
   cfg: LinkmoneyClientConfig,
@@ -283,10 +296,8 @@ export async function findRefundByRequestKey(
   ctx: CallContext,
   input: { paymentId: string; requestKey: string },
 ): Promise<ReadRefund | null> {
-  const { res, json } = await readTransaction(cfg, tokens, ctx, input.paymentId);
-  const parsed = LinkMoneyDebitTransaction.safeParse(json);
-  if (!parsed.success) throw malformedAnswer('linkmoney', res, 'debit transaction with an unreadable refunds list');
-  const match = parsed.data.refunds.find((r) => r.requestKey === input.requestKey);
+  const { res, refunds } = await debitRefunds(cfg, tokens, ctx, input.paymentId);
+  const match = refunds.find((r) => r.requestKey === input.requestKey);
   if (!match) return null;
   return { tx: match, outcome: outcomeOf(res, ctx, match) };
 }

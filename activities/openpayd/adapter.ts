@@ -9,7 +9,8 @@ import type { CallContext } from '../context.js';
 import type { LookUpArgs, ProviderAdapter } from '../adapter.js';
 import { buildOrRefuse } from '../errors.js';
 import { paymentStatus, refund, type OpenpaydClientConfig } from './client.js';
-import { findOurRefund } from './transformers.js';
+import { recordOf, type ProviderRecordsReader } from '../records.js';
+import { findOurRefund, refundDateMs } from './transformers.js';
 
 export function openpaydAdapter(cfg: OpenpaydClientConfig): ProviderAdapter<'openpayd'> {
   async function ours(ctx: CallContext, args: LookUpArgs<'openpayd'>, providerRefundId: string | undefined): Promise<RefundOutcome | null> {
@@ -35,6 +36,19 @@ export function openpaydAdapter(cfg: OpenpaydClientConfig): ProviderAdapter<'ope
       const found = await ours(ctx, args, args.providerRefundId);
       // Not visible in the status read (yet): still processing at OpenPayd.
       return found ?? { kind: 'pending', reason: 'provider_processing' };
+    },
+  };
+}
+
+/** The reconciliation's read: the payment status read's refunds. */
+export function openpaydRecords(cfg: OpenpaydClientConfig): ProviderRecordsReader<'openpayd'> {
+  return {
+    async ofPayment(ctx, { paymentKey, payment }) {
+      const status = await paymentStatus(cfg, ctx, { transactionId: payment.transactionId, referenceNo: payment.referenceNo });
+      return status.refunds.map((r) => {
+        const at = refundDateMs(r.refund.date);
+        return recordOf('openpayd', paymentKey, r.outcome, { currency: typeof r.refund.currency === 'string' ? r.refund.currency : undefined, createdAt: at === undefined ? undefined : new Date(at).toISOString() });
+      });
     },
   };
 }

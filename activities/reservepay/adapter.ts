@@ -7,6 +7,7 @@
 import type { ProviderAdapter } from '../adapter.js';
 import { buildOrRefuse, ProviderError } from '../errors.js';
 import { findRefund, listRefunds, refundPayment, type ReservepayClientConfig } from './client.js';
+import { recordOf, type ProviderRecordsReader } from '../records.js';
 import { createdOutcome, findOurRefund } from './transformers.js';
 
 export function reservepayAdapter(cfg: ReservepayClientConfig): ProviderAdapter<'reservepay'> {
@@ -46,6 +47,16 @@ export function reservepayAdapter(cfg: ReservepayClientConfig): ProviderAdapter<
         message: `reservepay: no refund id to check and no refund of payment ${args.request.payment.paymentId} since ${args.submittedAfter}`,
         mayHaveReachedProvider: false,
       });
+    },
+  };
+}
+
+/** The reconciliation's read: list-refunds-by-payment, every page. */
+export function reservepayRecords(cfg: ReservepayClientConfig): ProviderRecordsReader<'reservepay'> {
+  return {
+    async ofPayment(ctx, { paymentKey, payment }) {
+      const refunds = await listRefunds(cfg, ctx, payment.paymentId);
+      return refunds.map((r) => recordOf('reservepay', paymentKey, r.outcome, { currency: r.refund.currency, createdAt: r.refund.created_at }));
     },
   };
 }

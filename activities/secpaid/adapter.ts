@@ -7,8 +7,11 @@
  */
 import type { ProviderAdapter } from '../adapter.js';
 import { InvalidInputError, notSent } from '../errors.js';
-import { findRefundEntry, refundPayment, type SecpaidClientConfig } from './client.js';
-import { AWAITING_REVIEW, entryOutcome } from './transformers.js';
+import type { ProviderRefundRecord } from '../../domain/reconciliation.js';
+import type { CallContext } from '../context.js';
+import { recordOf, type ProviderRecordsReader } from '../records.js';
+import { findRefundEntry, listRefundEntries, refundPayment, type SecpaidClientConfig } from './client.js';
+import { AWAITING_REVIEW, entryOutcome, type SecpaidRefundEntry } from './transformers.js';
 
 export function secpaidAdapter(cfg: SecpaidClientConfig): ProviderAdapter<'secpaid'> {
   return {
@@ -24,6 +27,26 @@ export function secpaidAdapter(cfg: SecpaidClientConfig): ProviderAdapter<'secpa
     async check(ctx, { request, excludeRefundIds }) {
       const entry = await findRefundEntry(cfg, ctx, { payId: request.payment.payId, excludeTransactionIds: excludeRefundIds });
       return entry ? entryOutcome(entry) : AWAITING_REVIEW;
+    },
+  };
+}
+
+/**
+ * The reconciliation's reads: the Refund entry of a pay_id (one refund request per link), and
+ * pages of every Refund entry of the last `since` days (refunds nobody of ours asked for).
+ */
+export function secpaidRecords(cfg: SecpaidClientConfig): ProviderRecordsReader<'secpaid'> & {
+  listPage(ctx: CallContext, input: { since: number; page: number }): Promise<{ records: ProviderRefundRecord[]; more: boolean }>;
+} {
+  const record = (payId: string, entry: SecpaidRefundEntry) => recordOf('secpaid', payId, entryOutcome(entry), { currency: 'EUR', createdAt: entry.createdAt });
+  return {
+    async ofPayment(ctx, { paymentKey, payment }) {
+      const entry = await findRefundEntry(cfg, ctx, { payId: payment.payId });
+      return entry ? [record(paymentKey, entry)] : [];
+    },
+    async listPage(ctx, input) {
+      const page = await listRefundEntries(cfg, ctx, input);
+      return { records: page.entries.map((e) => record(e.payId, e)), more: page.more };
     },
   };
 }

@@ -13,6 +13,7 @@ import {
   buildGetPayInTransactionsForm,
   buildRefundPaymentForm,
   fromSecpaidAmountAbs,
+  isRefundEntry,
   isRefundOf,
   secpaidRefusal,
   submittedOutcome,
@@ -120,4 +121,37 @@ export async function findRefundEntry(
     if (items.data.length < PAYIN_PAGE_LIMIT) break;
   }
   return null;
+}
+
+/** One page of the account's pay-ins: its Refund entries (with their pay_id) and whether more pages follow. */
+export interface RefundEntriesPage {
+  entries: (SecpaidRefundEntry & { payId: string })[];
+  more: boolean;
+}
+
+/**
+ * getPayInTransactions without a pay_id (the reconciliation): page `page` of the pay-ins of the
+ * last `since` days, only its Refund entries kept. A "no data" answer is an empty last page.
+ */
+export async function listRefundEntries(cfg: SecpaidClientConfig, ctx: CallContext, input: { since: number; page: number }): Promise<RefundEntriesPage> {
+  const { res, env } = await post(cfg, ctx, 'getPayInTransactions', buildGetPayInTransactionsForm({ since: input.since, page: input.page }));
+  if (env.ResponseCode !== 1) {
+    if (env.data === undefined && /no (data|record|transaction)/i.test(env.ResponseMsg)) return { entries: [], more: false };
+    const answer = refusal(res, env);
+    throw answer.failure ?? envelopeFailure(res, env, 'invalid_request');
+  }
+  const items = SecpaidPayInTransactions.safeParse(env.data ?? []);
+  if (!items.success) throw malformedAnswer('secpaid', res, 'getPayInTransactions data is not a list of transactions');
+  const entries: RefundEntriesPage['entries'] = [];
+  for (const item of items.data) {
+    if (!isRefundEntry(item)) continue;
+    let amountMinor: number;
+    try {
+      amountMinor = fromSecpaidAmountAbs(item.amount);
+    } catch {
+      throw malformedAnswer('secpaid', res, 'refund amount is not a decimal');
+    }
+    entries.push({ payId: item.pay_id, transactionId: item.transaction_id, amountMinor, createdAt: item.created_at, status: item.status });
+  }
+  return { entries, more: items.data.length >= PAYIN_PAGE_LIMIT };
 }

@@ -42,9 +42,10 @@ export function buildRefundPaymentForm(input: { payId: string; amountMinor: numb
 
 export const PAYIN_PAGE_LIMIT = 200;
 
-export function buildGetPayInTransactionsForm(input: { payId: string; since?: number | undefined; page: number }): URLSearchParams {
+/** Without a payId: every pay-in of the account (the reconciliation's list). */
+export function buildGetPayInTransactionsForm(input: { payId?: string | undefined; since?: number | undefined; page: number }): URLSearchParams {
   const form = new URLSearchParams([
-    ['pay_id', input.payId],
+    ...(input.payId !== undefined ? [['pay_id', input.payId] as [string, string]] : []),
     ['page', String(input.page)],
     ['limit', String(PAYIN_PAGE_LIMIT)],
   ]);
@@ -156,10 +157,15 @@ export const SECPAID_ENTRY_STATUSES = {
   Pending: 'approved',
 } as const satisfies Record<SecpaidEntryStatus, 'approved'>;
 
-/** An approved refund: a new (negative) item of our pay_id with is_refund "true" and transaction_type "Refund" (not "Dispute Refund"). */
-export function isRefundOf(item: SecpaidPayInTransaction, payId: string): boolean {
+/** An approved refund: a new (negative) item with is_refund "true" and transaction_type "Refund" (not "Dispute Refund"). */
+export function isRefundEntry(item: SecpaidPayInTransaction): boolean {
   const isRefund = typeof item.is_refund === 'boolean' ? item.is_refund : matchWire(item.is_refund, SECPAID_IS_REFUND) === true;
-  return isRefund && matchWire(item.transaction_type, SECPAID_TRANSACTION_TYPES) === true && item.pay_id === payId.trim();
+  return isRefund && matchWire(item.transaction_type, SECPAID_TRANSACTION_TYPES) === true;
+}
+
+/** The Refund entry of our pay_id. */
+export function isRefundOf(item: SecpaidPayInTransaction, payId: string): boolean {
+  return isRefundEntry(item) && item.pay_id === payId.trim();
 }
 
 // ---------------------------------------------------------------------------------------------
