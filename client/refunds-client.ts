@@ -32,6 +32,7 @@ import {
 import { connectionOptions, loadTemporalConfig, type TemporalConfig } from './connection.js';
 import { decodeRow, type RefundSummaryRow } from './decode.js';
 import { RefundActionRejectedError, RefundConflictError, RefundNotFoundError } from './errors.js';
+import { retryRefund, withRetriedBy, type RetryInput, type RetryResult } from './retry.js';
 import { REFUND_WORKFLOW_TYPE, refundStartOptions, requestDifferences, validRefundRequest, type RefundWorkflow } from './refund-start.js';
 
 export type { RefundSummaryRow };
@@ -146,8 +147,9 @@ export class RefundsClient {
       // Only refunds (of either workflow type) are refunds: a payment lock or anything else is not found.
       if (desc.type !== WORKFLOW_TYPES.refund && desc.type !== WORKFLOW_TYPES.refundV1) throw new RefundNotFoundError(refundId);
       // A closed refund's final state is its result: no worker is needed to read it.
-      if (desc.status.name === 'COMPLETED') return await handle.result();
-      return withNextCheck(await handle.query(getRefundQuery));
+      // A failed or rejected refund shows the attempt that retries it (client/retry.ts).
+      if (desc.status.name === 'COMPLETED') return await withRetriedBy(this.client, await handle.result());
+      return await withRetriedBy(this.client, withNextCheck(await handle.query(getRefundQuery)));
     } catch (err) {
       if (err instanceof WorkflowNotFoundError) throw new RefundNotFoundError(refundId);
       throw err;
@@ -175,6 +177,14 @@ export class RefundsClient {
     const refunds = (res.executions ?? []).map(decodeRow);
     const token = res.nextPageToken && res.nextPageToken.length > 0 ? Buffer.from(res.nextPageToken).toString('base64url') : undefined;
     return { refunds, ...(token ? { nextPageToken: token } : {}) };
+  }
+
+  /**
+   * Linked retry (client/retry.ts): a new attempt of a refund that ended failed or rejected and
+   * provably paid nothing (domain/retry.ts); the same attempt when it was retried before.
+   */
+  retry(refundId: string, input: RetryInput = {}): Promise<RetryResult> {
+    return retryRefund(this, refundId, input);
   }
 
   approve(refundId: string, input: OperatorInput = {}): Promise<RefundState> {
