@@ -29,6 +29,7 @@ import { reservepayAdapter } from './reservepay/adapter.js';
 import { secpaidAdapter } from './secpaid/adapter.js';
 import type { ActivityDeps } from './types.js';
 import { createV1Activities } from './v1.js';
+import { createBatchActivities } from './batch.js';
 
 export type { ActivityDeps, ProviderConfig } from './types.js';
 export type { ProviderFailureDetails, ProviderFailureType } from './errors.js';
@@ -95,6 +96,8 @@ export function createActivities(deps: ActivityDeps) {
       now,
     }),
     ...createV1Activities({ config, linkmoney: linkmoneyConfig, linkmoneyTokens, edge }),
+    // Bulk batches (workflows/batch.ts): start a wave of rows through RefundsClient.create.
+    ...createBatchActivities(),
     ...createRefundActivities({ adapters, edge }),
   };
 }

@@ -14,6 +14,7 @@ import { parseRefundRequest, paymentKey, RefundRequestError, refundIdFor, refund
 import type { RefundState } from '../domain/state.js';
 import {
   RefundAmountKey,
+  RefundBatchIdKey,
   RefundCurrencyKey,
   RefundPaymentIdKey,
   RefundProviderKey,
@@ -39,8 +40,14 @@ export function validRefundRequest(input: unknown): RefundRequest {
   return request;
 }
 
+/** A row of a bulk batch (workflows/batch.ts): its refund carries the batch id (search attribute RefundBatchId, memo). */
+export interface BatchRowRef {
+  id: string;
+  row: number;
+}
+
 /** Workflow start options of a validated request (everything but the task queue). */
-export function refundStartOptions(request: RefundRequest) {
+export function refundStartOptions(request: RefundRequest, batch?: BatchRowRef) {
   const amount = expectedAmount(request);
   const typedSearchAttributes: SearchAttributePair[] = [
     { key: RefundStatusKey, value: 'pending' },
@@ -49,14 +56,15 @@ export function refundStartOptions(request: RefundRequest) {
     ...(amount !== undefined ? [{ key: RefundAmountKey, value: amount }] : []),
     { key: RefundCurrencyKey, value: request.currency },
   ];
+  if (batch) typedSearchAttributes.push({ key: RefundBatchIdKey, value: batch.id });
   return {
     workflowId: refundIdFor(request.idempotencyKey),
     args: [{ request }] as [{ request: RefundRequest }],
     workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
     workflowIdConflictPolicy: WorkflowIdConflictPolicy.FAIL,
     staticSummary: refundSummary(request),
-    staticDetails: `Idempotency key: ${request.idempotencyKey}${request.reason ? `\nReason: ${request.reason}` : ''}`,
-    memo: { request },
+    staticDetails: `Idempotency key: ${request.idempotencyKey}${request.reason ? `\nReason: ${request.reason}` : ''}${batch ? `\nBatch: ${batch.id} row ${batch.row}` : ''}`,
+    memo: batch ? { request, batch } : { request },
     typedSearchAttributes,
   };
 }

@@ -33,7 +33,7 @@ import { connectionOptions, loadTemporalConfig, type TemporalConfig } from './co
 import { decodeRow, type RefundSummaryRow } from './decode.js';
 import { RefundActionRejectedError, RefundConflictError, RefundNotFoundError } from './errors.js';
 import { retryRefund, withRetriedBy, type RetryInput, type RetryResult } from './retry.js';
-import { REFUND_WORKFLOW_TYPE, refundStartOptions, requestDifferences, validRefundRequest, type RefundWorkflow } from './refund-start.js';
+import { REFUND_WORKFLOW_TYPE, refundStartOptions, requestDifferences, validRefundRequest, type BatchRowRef, type RefundWorkflow } from './refund-start.js';
 
 export type { RefundSummaryRow };
 
@@ -114,12 +114,13 @@ export class RefundsClient {
   /**
    * Start a refund, or find the one its idempotency key started. Invalid input throws
    * RefundRequestError and starts nothing; the same key with a different request throws
-   * RefundConflictError.
+   * RefundConflictError. `batch`: the bulk batch row that starts it (activities/batch.ts).
    */
-  async create(input: unknown): Promise<CreateResult> {
+  async create(input: unknown, opts: { batch?: BatchRowRef } = {}): Promise<CreateResult> {
     // The schema, then free text and idempotency keys (client/refund-start.ts; the Nexus createRefund too).
     const request = validRefundRequest(input);
-    const options = refundStartOptions(request);
+    // A bulk batch's row (activities/batch.ts) is marked with its batch: RefundBatchId lists them.
+    const options = refundStartOptions(request, opts.batch);
     const refundId = options.workflowId;
     let created = true;
     const startedAt = new Date();
