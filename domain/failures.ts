@@ -64,4 +64,6 @@ export const WORKFLOW_FAILURE_TYPES = {
   invalidRequest: 'InvalidRefundRequest',
   invalidOperatorInput: 'InvalidOperatorInput',
   operatorActionNotAllowed: 'OperatorActionNotAllowed',
+  /** This person may not take this action (the requester of a refund deciding its four-eyes approval). */
+  operatorActionForbidden: 'OperatorActionForbidden',
 } as const;

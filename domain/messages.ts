@@ -10,6 +10,10 @@ export const UPDATE_NAMES = {
   reject: 'rejectRefund',
   cancel: 'cancelRefund',
   resolve: 'resolveRefund',
+  /** Four-eyes approval (workflows/approval.ts), not SecPaid's review: an operator other than the requester lets the refund be submitted ... */
+  grantApproval: 'grantApproval',
+  /** ... or refuses it (the refund ends canceled). */
+  refuseApproval: 'refuseApproval',
 } as const;
 
 export const SIGNAL_NAMES = {

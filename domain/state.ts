@@ -3,6 +3,7 @@
  * Pure TypeScript: safe to import from workflow code.
  */
 import type { RefusalKind } from './outcome.js';
+import type { ApprovalInput, ApprovalRecord } from './approval.js';
 import type { RefundRequest } from './refund.js';
 import type { PollSchedule } from './schedule.js';
 import type { PendingReason, RefundStatus } from './status.js';
@@ -96,6 +97,8 @@ export interface RefundState {
    * (RefundsClient.get) from the attempt's deterministic id: the refund itself is closed by then.
    */
   retriedBy?: string;
+  /** Four-eyes approval (workflows/approval.ts): only on refunds that reached a threshold. */
+  approval?: ApprovalRecord;
 }
 
 /** How a refund's final status was established: what a linked retry may rely on (domain/retry.ts). */
@@ -154,23 +157,40 @@ export interface CallbackDelivery {
   error?: string;
 }
 
-/** A refund's state the moment it is requested (the workflow's start, and what create and retry return). */
-export function initialRefundState(refundId: string, request: RefundRequest, nowIso: string, retryOf?: RetryLink): RefundState {
-  const cause = retryOf
+/**
+ * A refund's state the moment it is requested (the workflow's start, and what create and retry
+ * return). With `approval` (it reached a four-eyes threshold, domain/approval.ts) it waits for a
+ * decision before anything is sent: pending awaiting_approval, the deadline `timeoutMs` after now.
+ */
+export function initialRefundState(refundId: string, request: RefundRequest, nowIso: string, retryOf?: RetryLink, approval?: ApprovalInput): RefundState {
+  const requested = retryOf
     ? `retry (attempt ${retryOf.attempt}) of ${retryOf.refundId} requested${retryOf.requestedBy ? ` by ${retryOf.requestedBy}` : ''}: ${retryOf.proof}${retryOf.note ? ` (${retryOf.note})` : ''}`
     : 'refund requested';
+  const pendingReason = approval ? 'awaiting_approval' : 'submitting';
+  const cause = approval ? `${requested}${retryOf ? '' : ` by ${approval.requester}`}; it awaits four-eyes approval by another operator` : requested;
   return {
     refundId,
     request,
     status: 'pending',
-    pendingReason: 'submitting',
+    pendingReason,
     since: nowIso,
     createdAt: nowIso,
     updatedAt: nowIso,
-    transitions: [{ at: nowIso, status: 'pending', pendingReason: 'submitting', cause }],
+    transitions: [{ at: nowIso, status: 'pending', pendingReason, cause }],
     provider: {},
     submitAttempts: 0,
     ...(retryOf ? { retryOf } : {}),
+    ...(approval
+      ? {
+          approval: {
+            state: 'awaiting',
+            requester: approval.requester,
+            threshold: approval.threshold,
+            requestedAt: nowIso,
+            deadline: new Date(Date.parse(nowIso) + approval.timeoutMs).toISOString(),
+          },
+        }
+      : {}),
   };
 }
 

@@ -8,6 +8,7 @@ import { QUERY_NAMES, SIGNAL_NAMES, UPDATE_NAMES } from '../domain/messages.js';
 import { RESOLUTIONS, type Resolution } from '../domain/status.js';
 import type { OperatorInput, RefundState } from '../domain/state.js';
 import { WORKFLOW_FAILURE_TYPES } from '../domain/failures.js';
+import type { GrantApprovalInput, RefuseApprovalInput } from '../domain/approval.js';
 
 export { RESOLUTIONS, type Resolution };
 
@@ -33,6 +34,11 @@ export interface ResolveInput extends OperatorInput {
 /** Settle a refund in needs_attention with the outcome a human established. */
 export const resolveRefundUpdate = defineUpdate<RefundState, [ResolveInput]>(UPDATE_NAMES.resolve);
 
+/** Four-eyes approval (workflows/approval.ts; not SecPaid's review): let the refund be submitted. The approver may not be its requester. */
+export const grantApprovalUpdate = defineUpdate<RefundState, [GrantApprovalInput]>(UPDATE_NAMES.grantApproval);
+/** Four-eyes approval: refuse it, with the reason; the refund ends canceled. */
+export const refuseApprovalUpdate = defineUpdate<RefundState, [RefuseApprovalInput]>(UPDATE_NAMES.refuseApproval);
+
 /** Sent by a payment lock to its holder, to see whether it still runs. */
 export const lockProbeSignal = defineSignal(SIGNAL_NAMES.lockProbe);
 
@@ -40,4 +46,5 @@ export const lockProbeSignal = defineSignal(SIGNAL_NAMES.lockProbe);
 export const OPERATOR_ERROR_TYPES = {
   invalidInput: WORKFLOW_FAILURE_TYPES.invalidOperatorInput,
   notAllowed: WORKFLOW_FAILURE_TYPES.operatorActionNotAllowed,
+  forbidden: WORKFLOW_FAILURE_TYPES.operatorActionForbidden,
 } as const;
