@@ -10,6 +10,7 @@
  * not need the API's token and the API does not need provider credentials.
  */
 import { z } from 'zod';
+import { DEFAULT_EXPECTED_BY, formatRules, parseExpectedByRules, type ExpectedByRules } from './expected-by.js';
 import { type ApprovalPolicy, type ApprovalThreshold } from './approval.js';
 import { CURRENCY_CODES, type CurrencyCode } from './money.js';
 import { PROVIDERS, type Provider } from './providers.js';
@@ -216,6 +217,21 @@ export const VARIABLES = {
   },
   /** Who the CLI acts as (the requester of the refunds it creates, the approver of its decisions). */
   REFUNDS_IDENTITY: { schema: z.string().trim().regex(/^[A-Za-z0-9][A-Za-z0-9._@+-]{0,127}$/, 'must be 1-128 of A-Z a-z 0-9 . _ @ + - (a user name or email), starting with a letter or digit') },
+
+  // Expected-by and overdue (part 13c; read by every client that starts refunds: the HTTP API, the
+  // CLI, the worker's Nexus operation). provider:span entries (domain/expected-by.ts), e.g.
+  // secpaid:10d,linkmoney:3bd+1h,openpayd:15m; a provider not listed keeps its default.
+  REFUNDS_EXPECTED_BY: {
+    schema: z.string().transform((text, ctx) => {
+      try {
+        return parseExpectedByRules(text);
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: (err as Error).message });
+        return z.NEVER;
+      }
+    }),
+    fallback: formatRules(DEFAULT_EXPECTED_BY),
+  },
 
   // `npm start` only
   TEMPORAL_PORT: { schema: port, fallback: '7233' },
@@ -591,6 +607,11 @@ export function approvalSettings(env: Env): ApprovalPolicy {
 /** REFUNDS_IDENTITY: who the CLI acts as; undefined when unset. */
 export function cliIdentity(env: Env): string | undefined {
   return read(env, 'REFUNDS_IDENTITY');
+}
+
+/** REFUNDS_EXPECTED_BY: when each provider's refunds are expected to be final (domain/expected-by.ts). */
+export function expectedBySettings(env: Env): ExpectedByRules {
+  return read(env, 'REFUNDS_EXPECTED_BY');
 }
 
 /** `npm start` only (scripts/start.ts). */

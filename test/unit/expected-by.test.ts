@@ -9,6 +9,7 @@ import {
   parseSpan,
   type ExpectedBySpan,
 } from '../../domain/expected-by.js';
+import { ConfigError, expectedBySettings } from '../../domain/config.js';
 import { parseRefundRequest, type RefundRequest } from '../../domain/refund.js';
 
 const H = 3_600_000;
@@ -106,5 +107,12 @@ describe('spans and REFUNDS_EXPECTED_BY', () => {
     ['secpaid:1.5d', /not a span/],
   ])('refuses %j', (text, message) => {
     expect(() => parseExpectedByRules(text)).toThrow(message);
+  });
+
+  it('REFUNDS_EXPECTED_BY: the defaults when unset; a bad value is a ConfigError naming the variable and the entry', () => {
+    expect(expectedBySettings({})).toEqual(DEFAULT_EXPECTED_BY);
+    expect(expectedBySettings({ REFUNDS_EXPECTED_BY: 'reservepay:1h' }).reservepay).toEqual({ businessDays: 0, ms: H });
+    expect(() => expectedBySettings({ REFUNDS_EXPECTED_BY: 'secpaid:10d,reservepay:soon' })).toThrow(ConfigError);
+    expect(() => expectedBySettings({ REFUNDS_EXPECTED_BY: 'secpaid:10d,reservepay:soon' })).toThrow(/^REFUNDS_EXPECTED_BY: reservepay: "soon" is not a span/);
   });
 });
