@@ -39,10 +39,12 @@ import { isFinalStatus, isSucceeded, REFUND_STATUSES, type RefundStatus } from '
 export const LOCK_VALVE = '1 hour';
 
 export interface LockRequest {
-  /** The task queue: one worker configuration, so one set of provider credentials (one account). */
+  /** The task queue: one worker configuration (its merchant accounts). */
   scope: string;
   provider: Provider;
   paymentKey: string;
+  /** The merchant account (undefined = default): part of the lock id (domain/payment-lock.ts). */
+  account?: string | undefined;
   refundId: string;
   /** The payment's original amount, when this request gives it. */
   originalAmount?: number | undefined;
@@ -116,7 +118,7 @@ export function temporalPaymentLocks(getClient: () => Client = () => Context.cur
   return {
     async acquire(req) {
       const client = getClient();
-      const id = paymentLockIdFor(req.scope, req.provider, req.paymentKey);
+      const id = paymentLockIdFor(req.scope, req.provider, req.paymentKey, req.account);
       for (let round = 0; round < 5; round++) {
         const current = await describe(client, id);
         const memo = current?.memo as PaymentLockMemo | undefined;
@@ -155,7 +157,7 @@ export function temporalPaymentLocks(getClient: () => Client = () => Context.cur
 
     async release(req, why, runId) {
       const client = getClient();
-      const id = paymentLockIdFor(req.scope, req.provider, req.paymentKey);
+      const id = paymentLockIdFor(req.scope, req.provider, req.paymentKey, req.account);
       if (runId) {
         // The run this holder's acquire gave: only ever ours, so no look first. Ended meanwhile
         // (taken over after we were final, or the valve found us gone): nothing to release.

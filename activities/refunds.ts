@@ -11,7 +11,8 @@ import type { RefundState } from '../domain/state.js';
 import { AMOUNT_RULES, planAmount, type PaymentAccount } from '../domain/amount.js';
 import { FAILURE_TYPES } from '../domain/failures.js';
 import type { RefundOutcome } from '../domain/outcome.js';
-import type { Provider } from '../domain/providers.js';
+import { accountClause, accountOf, isDefaultAccount } from '../domain/accounts.js';
+import { PROVIDER_NAMES, type Provider } from '../domain/providers.js';
 import { paymentKey, type RefundRequest } from '../domain/refund.js';
 import type { CallContext } from './context.js';
 import type { ProviderAdapter, SendAmount } from './adapter.js';
@@ -21,12 +22,15 @@ import { temporalPaymentLocks, type LockRequest, type PaymentLocks } from './pay
 const REFUNDS_QUERY = `WorkflowType IN ('${WORKFLOW_TYPES.refund}', '${WORKFLOW_TYPES.refundV1}')`;
 
 export type Adapters = { [P in Provider]: ProviderAdapter<P> };
-export type Edge = <T>(provider: Provider, operation: ProviderOperation, fn: (ctx: CallContext) => Promise<T>) => Promise<T>;
+/** The named merchant accounts' adapters (the default account's are `Adapters`), by provider and account name. */
+export type AccountAdapters = { [P in Provider]?: Record<string, ProviderAdapter<P>> };
+/** `account`: the merchant account whose rate budget the call spends (undefined = default). */
+export type Edge = <T>(provider: Provider, operation: ProviderOperation, fn: (ctx: CallContext) => Promise<T>, account?: string) => Promise<T>;
 
 export interface RefundActivityInput {
   refundId: string;
   request: RefundRequest;
-  /** The payment lock's scope: the workflow's task queue (one provider account). */
+  /** The payment lock's scope: the workflow's task queue (one worker configuration). */
   lockScope: string;
 }
 
@@ -66,7 +70,7 @@ export function temporalOtherRefunds(getClient: () => Client = () => Context.cur
   return {
     async providerRefundIds(input) {
       const client = getClient();
-      const q = `${REFUNDS_QUERY} AND RefundProvider = '${input.request.provider}' AND RefundPaymentId = '${paymentKey(input.request).replace(/'/g, "\\'")}' AND WorkflowId != '${input.refundId.replace(/'/g, "\\'")}'`;
+      const q = `${REFUNDS_QUERY} AND RefundProvider = '${input.request.provider}' AND RefundPaymentId = '${paymentKey(input.request).replace(/'/g, "\\'")}' AND WorkflowId != '${input.refundId.replace(/'/g, "\\'")}' AND ${accountClause([accountOf(input.request)])}`;
       const ids: string[] = [];
       let n = 0;
       for await (const w of client.workflow.list({ query: q })) {
@@ -80,14 +84,27 @@ export function temporalOtherRefunds(getClient: () => Client = () => Context.cur
   };
 }
 
-export function createRefundActivities(deps: { adapters: Adapters; edge: Edge; locks?: PaymentLocks; others?: OtherRefunds }) {
+export function createRefundActivities(deps: { adapters: Adapters; accounts?: AccountAdapters; edge: Edge; locks?: PaymentLocks; others?: OtherRefunds }) {
   const locks = deps.locks ?? temporalPaymentLocks();
   const others = deps.others ?? temporalOtherRefunds();
-  const adapter = <P extends Provider>(p: P) => deps.adapters[p] as unknown as ProviderAdapter<Provider>;
+  /** The adapter of the request's provider and merchant account (its credentials and base URL). */
+  const adapter = (request: RefundRequest): ProviderAdapter<Provider> => {
+    const p = request.provider;
+    const found = isDefaultAccount(request.account) ? deps.adapters[p] : deps.accounts?.[p]?.[request.account!];
+    if (found) return found as unknown as ProviderAdapter<Provider>;
+    // A request the clients let through but this worker has no credentials for: nothing is sent.
+    throw ApplicationFailure.create({
+      type: FAILURE_TYPES.auth,
+      message: `no ${PROVIDER_NAMES[p]} merchant account ${JSON.stringify(accountOf(request))} is configured on this worker (docs/accounts.md); nothing sent`,
+      nonRetryable: true,
+      details: [{ provider: p, kind: 'auth', mayHaveReachedProvider: false }],
+    });
+  };
   const lockOf = (input: RefundActivityInput): LockRequest => ({
     scope: input.lockScope,
     provider: input.request.provider,
     paymentKey: paymentKey(input.request),
+    account: input.request.account,
     refundId: input.refundId,
     originalAmount: input.request.originalAmount,
   });
@@ -129,16 +146,18 @@ export function createRefundActivities(deps: { adapters: Adapters; edge: Edge; l
   return {
     /** Ask the provider for the refund, once (the workflow never retries this activity blindly). */
     async submitRefund(input: RefundActivityInput): Promise<SubmitRefundResult> {
+      const a = adapter(input.request); // before the lock: an account this worker lacks takes nothing
       const t = await turn(input);
       if (t.kind !== 'go') return t;
       const p = input.request.provider;
-      const outcome = await deps.edge(p, 'submit', (ctx) => adapter(p).submit(ctx, { refundId: input.refundId, request: input.request, amount: t.amount }));
+      const outcome = await deps.edge(p, 'submit', (ctx) => a.submit(ctx, { refundId: input.refundId, request: input.request, amount: t.amount }), input.request.account);
       return { kind: 'answered', outcome, amount: t.amount, lockReleased: await releaseIfFinal(input, outcome, t.lockRunId) };
     },
 
     /** After a lost answer: the provider's view of our refund, or null when it has none. */
     // (Only here and in a check without the provider's id, both rare: the earlier refunds' ids are read then.)
     async lookUpRefund(input: LookUpRefundInput): Promise<(CheckRefundResult & { amount: SendAmount }) | null | Exclude<SubmitRefundResult, { kind: 'answered' }>> {
+      const a = adapter(input.request);
       let amount = input.amount;
       let lockRunId: string | undefined;
       if (!amount) {
@@ -150,8 +169,11 @@ export function createRefundActivities(deps: { adapters: Adapters; edge: Edge; l
       const p = input.request.provider;
       const sent = amount;
       const excludeRefundIds = await others.providerRefundIds(input);
-      const outcome = await deps.edge(p, 'read', (ctx) =>
-        adapter(p).lookUp(ctx, { refundId: input.refundId, request: input.request, amount: sent, submittedAfter: input.submittedAfter, excludeRefundIds }),
+      const outcome = await deps.edge(
+        p,
+        'read',
+        (ctx) => a.lookUp(ctx, { refundId: input.refundId, request: input.request, amount: sent, submittedAfter: input.submittedAfter, excludeRefundIds }),
+        input.request.account,
       );
       if (!outcome) return null;
       return { ...outcome, amount: sent, lockReleased: await releaseIfFinal(input, outcome, lockRunId) };
@@ -160,8 +182,9 @@ export function createRefundActivities(deps: { adapters: Adapters; edge: Edge; l
     /** One read of the refund's current outcome at the provider. */
     async checkRefund(input: CheckRefundInput): Promise<CheckRefundResult> {
       const p = input.request.provider;
+      const a = adapter(input.request);
       const excludeRefundIds = input.providerRefundId ? [] : await others.providerRefundIds(input);
-      const outcome = await deps.edge(p, 'read', (ctx) => adapter(p).check(ctx, { ...input, excludeRefundIds }));
+      const outcome = await deps.edge(p, 'read', (ctx) => a.check(ctx, { ...input, excludeRefundIds }), input.request.account);
       return { ...outcome, lockReleased: await releaseIfFinal(input, outcome) };
     },
 

@@ -40,7 +40,15 @@ export interface ProviderConfig {
   reservepay: { baseUrl: string; apiKey: Secret; /** '2025-04-01' */ apiVersion: string };
   /** Whole-request deadline for each HTTP call. Default 30 000 ms. */
   requestTimeoutMs?: number;
+  /**
+   * The named merchant accounts (docs/accounts.md), by provider and account name, each configured
+   * like the provider itself; the fields above are the `default` account.
+   */
+  accounts?: ProviderAccounts;
 }
+
+/** Named merchant accounts: a provider's account name -> that account's configuration. */
+export type ProviderAccounts = { [P in 'secpaid' | 'linkmoney' | 'openpayd' | 'reservepay']?: Record<string, Omit<ProviderConfig, 'requestTimeoutMs' | 'accounts'>[P]> };
 
 export interface ActivityDeps {
   config: ProviderConfig;

@@ -10,6 +10,7 @@
  * through one of them (a `temporal workflow start` by hand) and that the workflow could not run.
  * Pure TypeScript: safe to import from workflow code.
  */
+import { ACCOUNT_NAME, ACCOUNT_NAME_RULE, isDefaultAccount } from './accounts.js';
 import { expectedAmount } from './amount.js';
 import { CURRENCY_CODES, formatMoney } from './money.js';
 import { PROVIDER_NAMES, PROVIDERS } from './providers.js';
@@ -41,9 +42,14 @@ export function refundSummary(req: RefundRequest): string {
   return `Refund ${what} of ${PROVIDER_NAMES[req.provider]} payment ${paymentKey(req)}`;
 }
 
-/** The workflow id of a refund: derived from the idempotency key, so a repeat finds the same refund. */
-export function refundIdFor(idempotencyKey: string): string {
-  return `refund-${idempotencyKey}`;
+/**
+ * The workflow id of a refund: derived from the idempotency key, so a repeat finds the same refund.
+ * A named merchant account's refunds are `refund@<account>:<key>`: idempotency keys are each
+ * account's own (two merchants' order numbers may be equal), and no such id can equal a default
+ * account's `refund-<key>` (docs/accounts.md).
+ */
+export function refundIdFor(idempotencyKey: string, account?: string): string {
+  return isDefaultAccount(account) ? `refund-${idempotencyKey}` : `refund@${account}:${idempotencyKey}`;
 }
 
 /** The payment reference fields each provider's request must carry. */
@@ -88,6 +94,10 @@ export function refundInputProblems(input: unknown): { path: string; message: st
   }
   for (const field of ['reason', 'callbackUrl'] as const) {
     if (input[field] !== undefined && typeof input[field] !== 'string') out.push({ path: field, message: `${field} must be a string` });
+  }
+  const account = input['account'];
+  if (account !== undefined && (typeof account !== 'string' || !ACCOUNT_NAME.test(account))) {
+    out.push({ path: 'account', message: `account must be a string of ${ACCOUNT_NAME_RULE}` });
   }
   const metadata = input['metadata'];
   if (metadata !== undefined && (!isRecord(metadata) || Object.values(metadata).some((v) => typeof v !== 'string'))) {

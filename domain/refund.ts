@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { CURRENCY_CODES, type CurrencyCode } from './money.js';
+import { ACCOUNT_NAME, ACCOUNT_NAME_RULE, DEFAULT_ACCOUNT } from './accounts.js';
 import { amountViolations, type AmountRequest } from './amount.js';
 import { PROVIDER_NAMES, PROVIDERS, type Provider } from './providers.js';
 
@@ -60,6 +61,15 @@ const common = {
   callbackUrl: z
     .url({ protocol: /^https?$/, error: 'callbackUrl must be an http(s) URL' })
     .max(2048, 'callbackUrl is at most 2048 characters')
+    .optional(),
+  /**
+   * The merchant account at the provider (docs/accounts.md); absent = the default account. Written
+   * "default", it is left out: a default-account refund is the same request as before accounts.
+   */
+  account: z
+    .string({ error: 'account must be a string' })
+    .regex(ACCOUNT_NAME, `account must be ${ACCOUNT_NAME_RULE}`)
+    .transform((a) => (a === DEFAULT_ACCOUNT ? undefined : a))
     .optional(),
   metadata: z
     .record(z.string().max(40), z.string().max(500))

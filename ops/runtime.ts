@@ -17,7 +17,18 @@ export function metricsBindAddress(env: Env = process.env): string | undefined {
 
 /** Every credential value in the provider configuration, for the redactor. */
 export function providerSecrets(config: ProviderConfig): string[] {
-  return [config.secpaid.token, config.linkmoney.clientSecret, config.openpayd.apiKey, config.reservepay.apiKey].map((s) => s.reveal());
+  const named = config.accounts ?? {};
+  // The default account's credentials and every named account's (docs/accounts.md).
+  return [
+    config.secpaid.token,
+    config.linkmoney.clientSecret,
+    config.openpayd.apiKey,
+    config.reservepay.apiKey,
+    ...Object.values(named.secpaid ?? {}).map((a) => a.token),
+    ...Object.values(named.linkmoney ?? {}).map((a) => a.clientSecret),
+    ...Object.values(named.openpayd ?? {}).map((a) => a.apiKey),
+    ...Object.values(named.reservepay ?? {}).map((a) => a.apiKey),
+  ].map((s) => s.reveal());
 }
 
 /** Install the Runtime (once per process, before any connection or worker). */

@@ -5,20 +5,43 @@
  */
 import type { CallbackSigningKey } from '../activities/callbacks.js';
 import { Secret } from '../activities/secret.js';
-import type { ProviderConfig } from '../activities/types.js';
-import { callbackSettings, providerSettings, workerTuning, workflowHeapMb, type Env, type WorkerTuning } from '../domain/config.js';
+import type { ProviderAccounts, ProviderConfig } from '../activities/types.js';
+import { callbackSettings, providerSettings, workerTuning, workflowHeapMb, type Env, type ProviderSettings, type WorkerTuning } from '../domain/config.js';
 
 /** Still imported from here by bench/trivial/worker.ts; new code takes it from client/connection.ts. */
 export { loadTemporalConfig } from '../client/connection.js';
 
+/** One account's provider sections with the credentials wrapped in Secret at once. */
+const wrap = {
+  secpaid: (c: ProviderSettings['secpaid']) => ({ ...c, token: new Secret(c.token) }),
+  linkmoney: (c: ProviderSettings['linkmoney']) => ({ ...c, clientSecret: new Secret(c.clientSecret) }),
+  openpayd: (c: ProviderSettings['openpayd']) => ({ ...c, apiKey: new Secret(c.apiKey) }),
+  reservepay: (c: ProviderSettings['reservepay']) => ({ ...c, apiKey: new Secret(c.apiKey) }),
+};
+
+function wrapEach<C, W>(accounts: Record<string, C> | undefined, fn: (c: C) => W): Record<string, W> | undefined {
+  return accounts && Object.fromEntries(Object.entries(accounts).map(([name, c]) => [name, fn(c)]));
+}
+
 export function loadProviderConfig(env: Env = process.env): ProviderConfig {
   const s = providerSettings(env);
+  // The named merchant accounts (docs/accounts.md), each provider's only when it has some.
+  const named: ProviderAccounts = {};
+  const sp = wrapEach(s.accounts.secpaid, wrap.secpaid);
+  const lm = wrapEach(s.accounts.linkmoney, wrap.linkmoney);
+  const op = wrapEach(s.accounts.openpayd, wrap.openpayd);
+  const rp = wrapEach(s.accounts.reservepay, wrap.reservepay);
+  if (sp) named.secpaid = sp;
+  if (lm) named.linkmoney = lm;
+  if (op) named.openpayd = op;
+  if (rp) named.reservepay = rp;
   return {
-    secpaid: { ...s.secpaid, token: new Secret(s.secpaid.token) },
-    linkmoney: { ...s.linkmoney, clientSecret: new Secret(s.linkmoney.clientSecret) },
-    openpayd: { ...s.openpayd, apiKey: new Secret(s.openpayd.apiKey) },
-    reservepay: { ...s.reservepay, apiKey: new Secret(s.reservepay.apiKey) },
+    secpaid: wrap.secpaid(s.secpaid),
+    linkmoney: wrap.linkmoney(s.linkmoney),
+    openpayd: wrap.openpayd(s.openpayd),
+    reservepay: wrap.reservepay(s.reservepay),
     requestTimeoutMs: s.requestTimeoutMs,
+    ...(Object.keys(named).length > 0 ? { accounts: named } : {}),
   };
 }
 
