@@ -21,7 +21,7 @@ import { toActivityError, type ProviderOperation } from './errors.js';
 import { currentCancellationSignal, currentLogger } from './log.js';
 import { recordProviderCall } from './metrics.js';
 import { SlidingWindowLimiter } from './rate-limit.js';
-import { createRefundActivities } from './refunds.js';
+import { createRefundActivities, type AccountAdapters } from './refunds.js';
 import { linkmoneyAdapter } from './linkmoney/adapter.js';
 import { LinkMoneyTokenCache } from './linkmoney/client.js';
 import { openpaydAdapter } from './openpayd/adapter.js';
@@ -46,10 +46,15 @@ export function createActivities(deps: ActivityDeps) {
   const linkmoneyTokens = new LinkMoneyTokenCache(linkmoneyConfig);
   // The credentials and every Secret of the process (Link Money access tokens included), the patterns.
   const redactor = new Redactor();
-  // SecPaid refuses more than 60 requests a minute: the worker keeps under its own budget.
+  // SecPaid refuses more than 60 requests a minute (per token): the worker keeps under its own budget, per account.
   const limiters: Partial<Record<Provider, SlidingWindowLimiter>> = {
     secpaid: new SlidingWindowLimiter('secpaid', config.secpaid.requestsPerMinute ?? DEFAULT_SECPAID_REQUESTS_PER_MINUTE),
   };
+  const accountLimiters = new Map<string, SlidingWindowLimiter>();
+  for (const [name, cfg] of Object.entries(config.accounts?.secpaid ?? {})) {
+    accountLimiters.set(`secpaid@${name}`, new SlidingWindowLimiter('secpaid', cfg.requestsPerMinute ?? DEFAULT_SECPAID_REQUESTS_PER_MINUTE));
+  }
+  const limiterOf = (provider: Provider, account: string | undefined) => (account === undefined ? limiters[provider] : accountLimiters.get(`${provider}@${account}`));
 
   function callContext(): CallContext {
     return {
@@ -61,12 +66,12 @@ export function createActivities(deps: ActivityDeps) {
     };
   }
 
-  async function edge<T>(provider: Provider, operation: ProviderOperation, fn: (ctx: CallContext) => Promise<T>): Promise<T> {
+  async function edge<T>(provider: Provider, operation: ProviderOperation, fn: (ctx: CallContext) => Promise<T>, account?: string): Promise<T> {
     const ctx = callContext();
     const started = performance.now();
     try {
       // Wait in line for a slot for up to 20 s; past that the call fails as rate-limited, not sent.
-      await limiters[provider]?.acquire(20_000);
+      await limiterOf(provider, account)?.acquire(20_000);
       const result = await fn(ctx);
       recordProviderCall(provider, operation, performance.now() - started);
       // Provider text (messages, raw values) is redacted before it enters history, the API or a callback.
@@ -85,6 +90,18 @@ export function createActivities(deps: ActivityDeps) {
     openpayd: openpaydAdapter(config.openpayd),
     reservepay: reservepayAdapter(config.reservepay),
   };
+  // The named merchant accounts (docs/accounts.md): each its own credentials, base URL and Link Money token cache.
+  const named = config.accounts ?? {};
+  const each = <C, A>(accounts: Record<string, C> | undefined, make: (c: C) => A) => Object.fromEntries(Object.entries(accounts ?? {}).map(([n, c]) => [n, make(c)]));
+  const accountAdapters: AccountAdapters = {
+    secpaid: each(named.secpaid, (c) => secpaidAdapter(c)),
+    linkmoney: each(named.linkmoney, (c) => {
+      const lm = { ...c, statusPath: c.statusPath || DEFAULT_LINKMONEY_STATUS_PATH };
+      return linkmoneyAdapter(lm, new LinkMoneyTokenCache(lm));
+    }),
+    openpayd: each(named.openpayd, (c) => openpaydAdapter(c)),
+    reservepay: each(named.reservepay, (c) => reservepayAdapter(c)),
+  };
 
   return {
     ...createCallbackActivities({
@@ -98,7 +115,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createV1Activities({ config, linkmoney: linkmoneyConfig, linkmoneyTokens, edge }),
     // Bulk batches (workflows/batch.ts): start a wave of rows through RefundsClient.create.
     ...createBatchActivities(),
-    ...createRefundActivities({ adapters, edge }),
+    ...createRefundActivities({ adapters, accounts: accountAdapters, edge }),
   };
 }
 

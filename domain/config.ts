@@ -11,6 +11,7 @@
  */
 import { z } from 'zod';
 import { DEFAULT_EXPECTED_BY, formatRules, parseExpectedByRules, type ExpectedByRules } from './expected-by.js';
+import { ACCOUNT_NAME, ACCOUNT_NAME_RULE, accountEnvSegment, DEFAULT_ACCOUNT } from './accounts.js';
 import { type ApprovalPolicy, type ApprovalThreshold } from './approval.js';
 import { CURRENCY_CODES, type CurrencyCode } from './money.js';
 import { PROVIDERS, type Provider } from './providers.js';
@@ -88,6 +89,19 @@ const token = (min: number) =>
     .max(512, 'must be at most 512 characters')
     .regex(PRINTABLE, 'must be printable ASCII without spaces');
 
+/** `eu,asia-2`: account names (domain/accounts.ts), none twice, not `default` (that is the provider's own variables). */
+function accountList(prefix: string) {
+  return z
+    .string()
+    .transform((s) => s.split(',').map((n) => n.trim()).filter(Boolean))
+    .pipe(
+      z
+        .array(z.string().regex(ACCOUNT_NAME, `each account name must be ${ACCOUNT_NAME_RULE}`))
+        .refine((names) => !names.includes(DEFAULT_ACCOUNT), `"${DEFAULT_ACCOUNT}" is not listed: it is the account of the ${prefix}_* variables themselves`)
+        .refine((names) => new Set(names).size === names.length, 'an account is listed twice'),
+    );
+}
+
 // ---------------------------------------------------------------------------------------------
 // The variables: one entry each (name, validation, default as written in .env.example)
 // ---------------------------------------------------------------------------------------------
@@ -131,6 +145,15 @@ export const VARIABLES = {
   RESERVEPAY_API_KEY: { schema: nonEmpty },
   RESERVEPAY_API_VERSION: { schema: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be YYYY-MM-DD'), fallback: '2025-04-01' },
   PROVIDER_TIMEOUT_MS: { schema: positiveInt, fallback: '15000' },
+
+  // Merchant accounts (issue 14, part "accounts"; docs/accounts.md): the named accounts of each
+  // provider besides `default` (the variables above), comma-separated. Read by the worker (with
+  // each account's <PROVIDER>_ACCOUNT_<NAME>_<FIELD> variables, ACCOUNT_FIELDS below), the HTTP
+  // API and the CLI (the names only: an unknown account is refused before anything starts).
+  SECPAID_ACCOUNTS: { schema: accountList('SECPAID') },
+  LINKMONEY_ACCOUNTS: { schema: accountList('LINKMONEY') },
+  OPENPAYD_ACCOUNTS: { schema: accountList('OPENPAYD') },
+  RESERVEPAY_ACCOUNTS: { schema: accountList('RESERVEPAY') },
 
   // Completion callbacks (the worker): signing keys (two during a rotation), destinations, concurrency
   REFUNDS_CALLBACK_SECRET: { schema: z.string().min(16, 'must be at least 16 characters') },
@@ -322,6 +345,8 @@ export interface ProviderSettings {
   openpayd: { baseUrl: string; apiKey: string };
   reservepay: { baseUrl: string; apiKey: string; apiVersion: string };
   requestTimeoutMs: number;
+  /** The named merchant accounts (the fields above are the `default` account). */
+  accounts: ProviderAccountSettings;
 }
 
 export function providerSettings(env: Env): ProviderSettings {
@@ -345,8 +370,112 @@ export function providerSettings(env: Env): ProviderSettings {
       apiVersion: read(env, 'RESERVEPAY_API_VERSION'),
     },
     requestTimeoutMs: read(env, 'PROVIDER_TIMEOUT_MS'),
+    accounts: accountSettings(env),
   };
 }
+
+// ---------------------------------------------------------------------------------------------
+// Merchant accounts (issue 14, part "accounts"; docs/accounts.md)
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * Each named account's variables: <PROVIDER>_ACCOUNT_<NAME>_<FIELD>, NAME the account name upper
+ * case with `-` as `_`. Each field is validated like the provider's own variable it stands for
+ * (`like`); one not set takes that variable's value (base URL, scope, API version, budget), except
+ * the credentials, which every account must have of its own.
+ */
+export const ACCOUNT_FIELDS = {
+  secpaid: {
+    TOKEN: { like: 'SECPAID_TOKEN', key: 'token', credential: true },
+    BASE_URL: { like: 'SECPAID_BASE_URL', key: 'baseUrl' },
+    REQUESTS_PER_MINUTE: { like: 'SECPAID_REQUESTS_PER_MINUTE', key: 'requestsPerMinute' },
+  },
+  linkmoney: {
+    CLIENT_ID: { like: 'LINKMONEY_CLIENT_ID', key: 'clientId', credential: true },
+    CLIENT_SECRET: { like: 'LINKMONEY_CLIENT_SECRET', key: 'clientSecret', credential: true },
+    BASE_URL: { like: 'LINKMONEY_BASE_URL', key: 'baseUrl' },
+    SCOPE: { like: 'LINKMONEY_SCOPE', key: 'scope' },
+    STATUS_PATH: { like: 'LINKMONEY_STATUS_PATH', key: 'statusPath' },
+  },
+  openpayd: {
+    API_KEY: { like: 'OPENPAYD_API_KEY', key: 'apiKey', credential: true },
+    BASE_URL: { like: 'OPENPAYD_BASE_URL', key: 'baseUrl' },
+  },
+  reservepay: {
+    API_KEY: { like: 'RESERVEPAY_API_KEY', key: 'apiKey', credential: true },
+    BASE_URL: { like: 'RESERVEPAY_BASE_URL', key: 'baseUrl' },
+    API_VERSION: { like: 'RESERVEPAY_API_VERSION', key: 'apiVersion' },
+  },
+} as const satisfies Record<Provider, Record<string, { like: VariableName; key: string; credential?: true }>>;
+
+const ACCOUNTS_VARIABLE = {
+  secpaid: 'SECPAID_ACCOUNTS',
+  linkmoney: 'LINKMONEY_ACCOUNTS',
+  openpayd: 'OPENPAYD_ACCOUNTS',
+  reservepay: 'RESERVEPAY_ACCOUNTS',
+} as const satisfies Record<Provider, VariableName>;
+
+/** The named accounts of each provider (the names only, no credential): what the API and the CLI need. */
+export type AccountNames = Record<Provider, string[]>;
+
+export function accountNames(env: Env): AccountNames {
+  return Object.fromEntries(PROVIDERS.map((p) => [p, read(env, ACCOUNTS_VARIABLE[p]) ?? []])) as AccountNames;
+}
+
+/** Every account name any provider has, `default` first. */
+export function allAccountNames(names: AccountNames): string[] {
+  return [DEFAULT_ACCOUNT, ...new Set(PROVIDERS.flatMap((p) => names[p]))];
+}
+
+/** One named account's variable, validated as the provider's own one is; that one's value when unset. */
+function readAccountField(env: Env, variable: string, like: VariableName, credential: boolean): unknown {
+  const raw = env[variable];
+  if (raw === undefined || raw === '') {
+    if (credential) throw new ConfigError(`${variable} is required but not set (each merchant account has credentials of its own; docs/accounts.md)`);
+    return read(env, like);
+  }
+  const parsed = VARIABLES[like].schema.safeParse(raw);
+  if (!parsed.success) {
+    const msg = parsed.error.issues.map((i) => i.message).join('; ');
+    throw new ConfigError(`${variable}: ${msg} (got ${isSecret(variable) ? '[redacted]' : JSON.stringify(raw)})`);
+  }
+  return parsed.data;
+}
+
+/** The named accounts' settings, credentials still plain; a stray <PROVIDER>_ACCOUNT_* variable is an error (a typo). */
+export function accountSettings(env: Env): ProviderAccountSettings {
+  const names = accountNames(env);
+  const out: ProviderAccountSettings = {};
+  const expected = new Set<string>();
+  for (const p of PROVIDERS) {
+    const fields: Record<string, { like: VariableName; key: string; credential?: true }> = ACCOUNT_FIELDS[p];
+    const accounts: Record<string, Record<string, unknown>> = {};
+    for (const name of names[p]) {
+      const settings: Record<string, unknown> = {};
+      for (const [field, spec] of Object.entries(fields)) {
+        const variable = `${p.toUpperCase()}_ACCOUNT_${accountEnvSegment(name)}_${field}`;
+        expected.add(variable);
+        settings[spec.key] = readAccountField(env, variable, spec.like, spec.credential === true);
+      }
+      accounts[name] = settings;
+    }
+    if (names[p].length > 0) (out as Record<string, unknown>)[p] = accounts;
+  }
+  for (const variable of Object.keys(env)) {
+    const m = /^(SECPAID|LINKMONEY|OPENPAYD|RESERVEPAY)_ACCOUNT_/.exec(variable);
+    if (m && !expected.has(variable) && env[variable] !== undefined && env[variable] !== '') {
+      const p = m[1]!.toLowerCase() as Provider;
+      const listed = names[p].length > 0 ? names[p].join(', ') : 'none';
+      throw new ConfigError(
+        `${variable} is set but names no listed account and field (${ACCOUNTS_VARIABLE[p]}: ${listed}; fields: ${Object.keys(ACCOUNT_FIELDS[p]).join(', ')}; docs/accounts.md)`,
+      );
+    }
+  }
+  return out;
+}
+
+/** Named accounts, as ProviderSettings' provider sections (credentials plain). */
+export type ProviderAccountSettings = { [P in Provider]?: Record<string, ProviderSettings[P]> };
 
 export interface CallbackSettings {
   /** The current signing key; unset = refunds that ask for callbacks get them marked failed. */
