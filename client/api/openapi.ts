@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { CURRENCY_CODES } from '../../domain/money.js';
 import { MinorUnits } from '../../domain/refund.js';
 import { IDEMPOTENCY_KEY_MESSAGE, IDEMPOTENCY_KEY_PATTERN, IdempotencyKeySchema, SAFE_TEXT_MESSAGE, SAFE_TEXT_PATTERN } from '../input-hygiene.js';
+import { retryOperation } from './retry-openapi.js';
 import { ACTION_BODIES, CreateRefundBodySchema, ErrorSchema, ListQuerySchema, RefundListSchema, RefundRowSchema, RefundSchema } from './schemas.js';
 
 type JsonSchema = Record<string, unknown>;
@@ -170,6 +171,7 @@ export function openApiDocument(serverUrl?: string): JsonSchema {
       '/v1/refunds/{id}/reject': { post: actionOperation('reject', "Record SecPaid's admin review: rejected, with its reason") },
       '/v1/refunds/{id}/cancel': { post: actionOperation('cancel', 'Cancel a refund not yet submitted') },
       '/v1/refunds/{id}/resolve': { post: actionOperation('resolve', 'Settle a refund in needs_attention') },
+      '/v1/refunds/{id}/retry': { post: retryOperation({ refundIdParam, json, ref, errorResponse, commonErrors: COMMON_ERRORS, bodyErrors: BODY_ERRORS }) },
       '/healthz': {
         get: { operationId: 'healthz', summary: 'Liveness', security: [], responses: { '200': { description: 'the process is up', content: json({ type: 'object' }) } } },
       },
@@ -199,6 +201,7 @@ export function openApiDocument(serverUrl?: string): JsonSchema {
         RejectBody: actionBodySchema('reject'),
         CancelBody: actionBodySchema('cancel'),
         ResolveBody: actionBodySchema('resolve'),
+        RetryBody: actionBodySchema('cancel'),
         Refund: outputSchema(RefundSchema),
         RefundRow: outputSchema(RefundRowSchema),
         RefundList: outputSchema(RefundListSchema),

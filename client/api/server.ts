@@ -29,6 +29,7 @@ import { IdempotencyKeySchema } from '../input-hygiene.js';
 import type { RefundsClient } from '../refunds-client.js';
 import { allowed, ApiKeys, type ApiKey, type Identity, type Permission } from './auth.js';
 import { openApiDocument } from './openapi.js';
+import { registerRetryRoutes } from './retry-routes.js';
 import { ACTION_BODIES, ACTIONS, CreateRefundBodySchema, ListQuerySchema, type Action } from './schemas.js';
 
 export interface RateLimitOptions {
@@ -443,6 +444,7 @@ export async function createApiServer(options: ApiServerOptions): Promise<Fastif
   });
 
   app.get('/v1/refunds/:id', { config: { permission: 'read' } satisfies RouteConfig }, async (req) => refunds.get(refundIdParam(req)));
+  registerRetryRoutes(app, { refunds, refundIdParam }); // linked retry (13b)
 
   for (const action of Object.keys(ACTIONS) as Action[]) {
     app.post(`/v1/refunds/:id/${action}`, {
