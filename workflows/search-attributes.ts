@@ -21,6 +21,9 @@ export const RefundExpectedByKey = defineSearchAttributeKey('RefundExpectedBy', 
 /** The bulk batch (14a) that started the refund: set by the client at start on batch rows only (workflows/batch.ts); `RefundBatchId = 'batch-...'` lists a batch's refunds. */
 export const RefundBatchIdKey = defineSearchAttributeKey('RefundBatchId', SearchAttributeType.KEYWORD);
 
+/** The merchant account (14c, domain/accounts.ts): set by the client at start on every new refund, `default` included; refunds of before have none (the default's). */
+export const RefundAccountKey = defineSearchAttributeKey('RefundAccount', SearchAttributeType.KEYWORD);
+
 /** Name, CLI type (`--search-attribute Name=Type`) and operator-service enum of each attribute. */
 export const SEARCH_ATTRIBUTES = [
   { name: 'RefundStatus', cliType: 'Keyword', indexedValueType: 2 },
@@ -31,4 +34,5 @@ export const SEARCH_ATTRIBUTES = [
   { name: 'RefundApproval', cliType: 'Keyword', indexedValueType: 2 },
   { name: 'RefundExpectedBy', cliType: 'Datetime', indexedValueType: 6 },
   { name: 'RefundBatchId', cliType: 'Keyword', indexedValueType: 2 },
+  { name: 'RefundAccount', cliType: 'Keyword', indexedValueType: 2 },
 ] as const;
