@@ -6,7 +6,20 @@
  */
 import type { Provider } from './providers.js';
 import type { RefundRequest } from './refund.js';
+import type { RefundState } from './state.js';
 import type { RefundStatus } from './status.js';
+
+/** The names that cross between clients, the worker and workflows, defined once. */
+export const RECONCILIATION_NAMES = {
+  /** The reconciliation workflow (workflows/reconciliation.ts). */
+  workflowType: 'reconciliation',
+  /** Its report, also while it runs (progress). */
+  reportQuery: 'getReconciliation',
+  /** The refund workflow's update that puts it in needs_attention with a reconciliation's evidence. */
+  flagUpdate: 'flagReconciliationMismatch',
+  /** The daily Schedule's id. */
+  scheduleId: 'refund-reconciliation-daily',
+} as const;
 
 /** One refund of ours, as the reconciliation reads it (visibility + the refund's own state). */
 export interface OurRefundRecord {
@@ -132,6 +145,8 @@ export interface ReconciliationReport {
   progress: { provider?: Provider; phase?: 'ours' | 'provider_list'; pages: number; ours: number; providerRecords: number; runs: number };
   totals: Partial<Record<Provider, ProviderTotals>>;
   mismatches: Mismatch[];
+  /** Payments whose records a provider refused to show (an unknown payment, ...): nothing could be compared for them. */
+  unreadable: { provider: Provider; paymentKey: string; message: string }[];
   /** Mismatches not kept in `mismatches` (over MAX_REPORTED_MISMATCHES); the totals count them all. */
   mismatchesOmitted: number;
 }
@@ -288,9 +303,31 @@ export interface ReconciliationFlagInput {
   providerAmountMinor?: number;
 }
 
-/** What the refund keeps of it (RefundState.reconciliation). */
+/** What the refund keeps of it (`reconciliation` in its state). */
 export interface ReconciliationEvidence extends ReconciliationFlagInput {
   at: string;
+}
+
+/** A refund's state with the evidence of the last reconciliation that flagged it (refunds of the `refund` type only). */
+export type ReconciledRefundState = RefundState & { reconciliation?: ReconciliationEvidence };
+
+/** Why a flag's input is refused, or undefined (the update's validator; checked without zod, like the operator inputs). */
+export function flagInputProblem(input: unknown): string | undefined {
+  if (typeof input !== 'object' || input === null) return 'the evidence must be an object';
+  const i = input as Record<string, unknown>;
+  if (typeof i.reconciliationId !== 'string' || i.reconciliationId.trim() === '' || i.reconciliationId.length > 300) return 'reconciliationId must be a non-empty string of at most 300 characters';
+  if (typeof i.kind !== 'string' || !(MISMATCH_KINDS as readonly string[]).includes(i.kind)) return `kind must be one of ${MISMATCH_KINDS.join(', ')}`;
+  if (typeof i.detail !== 'string' || i.detail.trim() === '' || i.detail.length > 1000) return 'detail must be a non-empty string of at most 1000 characters';
+  for (const k of ['providerRefundId', 'providerStatus', 'providerOutcome'] as const) {
+    if (i[k] !== undefined && (typeof i[k] !== 'string' || (i[k] as string).length > 200)) return `${k} must be a string of at most 200 characters`;
+  }
+  if (i.providerAmountMinor !== undefined && !Number.isSafeInteger(i.providerAmountMinor)) return 'providerAmountMinor must be an integer';
+  return undefined;
+}
+
+/** The same evidence (a second run finding the same thing flags nothing new). */
+export function sameEvidence(a: ReconciliationFlagInput | undefined, b: ReconciliationFlagInput): boolean {
+  return !!a && a.kind === b.kind && a.providerRefundId === b.providerRefundId && a.providerOutcome === b.providerOutcome && a.providerAmountMinor === b.providerAmountMinor;
 }
 
 /** Durations like 2d, 36h, 90m: the window's length. Undefined for anything else. */

@@ -6,8 +6,11 @@ import { ApplicationFailure, setHandler } from '@temporalio/workflow';
 import { operatorInputProblem, type OperatorAction } from '../domain/operator-rules.js';
 import { PROVIDER_NAMES } from '../domain/providers.js';
 import type { OperatorInput } from '../domain/state.js';
+import { decisionInputProblem, type ApprovalDecision } from '../domain/approval.js';
+import type { ApprovalGate } from './approval.js';
 import type { Lifecycle } from './lifecycle.js';
-import { approveRefundUpdate, cancelRefundUpdate, getRefundQuery, lockProbeSignal, OPERATOR_ERROR_TYPES, rejectRefundUpdate, resolveRefundUpdate } from './messages.js';
+import { installReconciliationFlag } from './reconciliation-flag.js';
+import { approveRefundUpdate, cancelRefundUpdate, getRefundQuery, grantApprovalUpdate, lockProbeSignal, OPERATOR_ERROR_TYPES, refuseApprovalUpdate, rejectRefundUpdate, resolveRefundUpdate } from './messages.js';
 
 function notAllowed(message: string): never {
   throw ApplicationFailure.create({ type: OPERATOR_ERROR_TYPES.notAllowed, message, nonRetryable: true });
@@ -21,12 +24,14 @@ function by(input: OperatorInput, action: string): string {
   return [`operator`, input.operator?.trim(), action].filter(Boolean).join(' ');
 }
 
-export function installHandlers(life: Lifecycle): void {
+export function installHandlers(life: Lifecycle, approval?: ApprovalGate): void {
   const provider = life.request.provider;
   const name = PROVIDER_NAMES[provider];
   setHandler(getRefundQuery, () => life.state);
   // A payment lock looks once a day whether its holder still runs (workflows/payment-lock.ts): nothing to do.
   setHandler(lockProbeSignal, () => undefined);
+  // A reconciliation's evidence puts an open refund in needs_attention (workflows/reconciliation-flag.ts).
+  installReconciliationFlag(life);
 
   /** Recording SecPaid's own admin review: only for SecPaid, once submitted, while not final. */
   const secpaidReview = (): void => {
@@ -99,5 +104,31 @@ export function installHandlers(life: Lifecycle): void {
         }
       },
     },
+  );
+
+  // Four-eyes approval (workflows/approval.ts), not SecPaid's review: only refunds started with a gate have one to decide.
+  const decision = (kind: ApprovalDecision, input: unknown): void => {
+    const problem = decisionInputProblem(kind, input);
+    if (problem) throw ApplicationFailure.create({ type: OPERATOR_ERROR_TYPES.invalidInput, message: problem, nonRetryable: true });
+    if (!approval) notAllowed('this refund needs no four-eyes approval: its amount is under the threshold (or none was configured when it was requested)');
+    const refusal = approval.refusal((input as { approver: string }).approver);
+    if (refusal?.kind === 'forbidden') throw ApplicationFailure.create({ type: OPERATOR_ERROR_TYPES.forbidden, message: refusal.message, nonRetryable: true });
+    if (refusal) notAllowed(refusal.message);
+  };
+  setHandler(
+    grantApprovalUpdate,
+    (input) => {
+      approval!.grant(input);
+      return life.state;
+    },
+    { validator: (input) => decision('grant', input) },
+  );
+  setHandler(
+    refuseApprovalUpdate,
+    (input) => {
+      approval!.refuse(input);
+      return life.state;
+    },
+    { validator: (input) => decision('refuse', input) },
   );
 }
