@@ -10,6 +10,7 @@ import type { RefundStatus } from '../domain/status.js';
 import {
   RefundAmountKey,
   RefundCurrencyKey,
+  RefundExpectedByKey,
   RefundPaymentIdKey,
   RefundProviderKey,
   RefundStatusKey,
@@ -23,6 +24,8 @@ export interface RefundSummaryRow {
   amountMinor: number | undefined;
   currency: string | undefined;
   createdAt: string | undefined;
+  /** When it is expected to be final (absent for refunds started before expected-by). */
+  expectedBy?: string;
   closedAt?: string;
 }
 
@@ -35,6 +38,7 @@ function timestampIso(ts: temporal.api.workflow.v1.IWorkflowExecutionInfo['start
 export function decodeRow(raw: temporal.api.workflow.v1.IWorkflowExecutionInfo): RefundSummaryRow {
   const sa = decodeTypedSearchAttributes(raw.searchAttributes?.indexedFields);
   const closedAt = timestampIso(raw.closeTime);
+  const expectedBy = sa.get(RefundExpectedByKey);
   return {
     refundId: raw.execution?.workflowId ?? '',
     status: sa.get(RefundStatusKey) as RefundStatus | undefined,
@@ -43,6 +47,7 @@ export function decodeRow(raw: temporal.api.workflow.v1.IWorkflowExecutionInfo):
     amountMinor: sa.get(RefundAmountKey),
     currency: sa.get(RefundCurrencyKey),
     createdAt: timestampIso(raw.startTime),
+    ...(expectedBy ? { expectedBy: expectedBy.toISOString() } : {}),
     ...(closedAt ? { closedAt } : {}),
   };
 }

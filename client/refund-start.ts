@@ -9,6 +9,7 @@
  */
 import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy, type SearchAttributePair } from '@temporalio/common';
 import { expectedAmount } from '../domain/amount.js';
+import type { ExpectedByInput } from '../domain/expected-by.js';
 import { WORKFLOW_TYPES } from '../domain/messages.js';
 import { parseRefundRequest, paymentKey, RefundRequestError, refundIdFor, refundSummary, type RefundRequest } from '../domain/refund.js';
 import type { RefundState } from '../domain/state.js';
@@ -16,14 +17,16 @@ import {
   RefundAmountKey,
   RefundBatchIdKey,
   RefundCurrencyKey,
+  RefundExpectedByKey,
   RefundPaymentIdKey,
   RefundProviderKey,
   RefundStatusKey,
 } from '../workflows/search-attributes.js';
+import { expectedByAtStart } from './expected-by.js';
 import { requestHygieneIssues } from './input-hygiene.js';
 
 /** The signature of the `refund` workflow (workflows/refund.ts), for typed starts by name. */
-export type RefundWorkflow = (input: { request: RefundRequest }) => Promise<RefundState>;
+export type RefundWorkflow = (input: { request: RefundRequest; expectedBy?: ExpectedByInput }) => Promise<RefundState>;
 
 /** The workflow type every new refund starts. */
 export const REFUND_WORKFLOW_TYPE = WORKFLOW_TYPES.refund;
@@ -47,7 +50,7 @@ export interface BatchRowRef {
 }
 
 /** Workflow start options of a validated request (everything but the task queue). */
-export function refundStartOptions(request: RefundRequest, batch?: BatchRowRef) {
+export function refundStartOptions(request: RefundRequest, batch?: BatchRowRef, expectedBy: ExpectedByInput = expectedByAtStart(request)) {
   const amount = expectedAmount(request);
   const typedSearchAttributes: SearchAttributePair[] = [
     { key: RefundStatusKey, value: 'pending' },
@@ -55,11 +58,13 @@ export function refundStartOptions(request: RefundRequest, batch?: BatchRowRef) 
     { key: RefundPaymentIdKey, value: paymentKey(request) },
     ...(amount !== undefined ? [{ key: RefundAmountKey, value: amount }] : []),
     { key: RefundCurrencyKey, value: request.currency },
+    // When it is expected to be final (client/expected-by.ts): set here, so the start costs the workflow nothing.
+    { key: RefundExpectedByKey, value: new Date(expectedBy.at) },
   ];
   if (batch) typedSearchAttributes.push({ key: RefundBatchIdKey, value: batch.id });
   return {
     workflowId: refundIdFor(request.idempotencyKey),
-    args: [{ request }] as [{ request: RefundRequest }],
+    args: [{ request, expectedBy }] as [{ request: RefundRequest; expectedBy: ExpectedByInput }],
     workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
     workflowIdConflictPolicy: WorkflowIdConflictPolicy.FAIL,
     staticSummary: refundSummary(request),

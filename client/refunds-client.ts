@@ -15,6 +15,7 @@ import { ApplicationFailure, type DataConverter, type Duration } from '@temporal
 import { dataConverter } from '../codec/data-converter.js';
 import { nextCheckAfter } from '../domain/schedule.js';
 import { WORKFLOW_TYPES } from '../domain/messages.js';
+import type { ExpectedByRules } from '../domain/expected-by.js';
 import type { RefundRequest } from '../domain/refund.js';
 import { initialRefundState, type OperatorInput, type RefundState } from '../domain/state.js';
 import { isFinalStatus, type RefundStatus } from '../domain/status.js';
@@ -31,6 +32,7 @@ import {
 } from '../workflows/messages.js';
 import { connectionOptions, loadTemporalConfig, type TemporalConfig } from './connection.js';
 import { decodeRow, type RefundSummaryRow } from './decode.js';
+import { configuredExpectedBy, expectedByAtStart, overdueClause } from './expected-by.js';
 import { RefundActionRejectedError, RefundConflictError, RefundNotFoundError } from './errors.js';
 import { retryRefund, withRetriedBy, type RetryInput, type RetryResult } from './retry.js';
 import { REFUND_WORKFLOW_TYPE, refundStartOptions, requestDifferences, validRefundRequest, type BatchRowRef, type RefundWorkflow } from './refund-start.js';
@@ -43,6 +45,10 @@ export interface ListFilter {
   paymentId?: string;
   createdAfter?: Date;
   createdBefore?: Date;
+  /** Only the late ones: past their expectedBy and not final (client/expected-by.ts). */
+  overdue?: boolean;
+  /** The time `overdue` is judged at (default: now). */
+  asOf?: Date;
   /** Rows per page (default 50, at most 1000). */
   pageSize?: number;
   /** From a previous page's nextPageToken. */
@@ -71,6 +77,7 @@ export function listQuery(filter: ListFilter): string {
   if (filter.paymentId) parts.push(`RefundPaymentId = ${quote(filter.paymentId)}`);
   if (filter.createdAfter) parts.push(`StartTime >= ${quote(filter.createdAfter.toISOString())}`);
   if (filter.createdBefore) parts.push(`StartTime < ${quote(filter.createdBefore.toISOString())}`);
+  if (filter.overdue) parts.push(overdueClause(filter.asOf ?? new Date()));
   return parts.join(' AND ');
 }
 
@@ -85,6 +92,8 @@ export class RefundsClient {
   constructor(
     readonly client: Client,
     readonly taskQueue: string,
+    /** When each provider's refunds are expected to be final (REFUNDS_EXPECTED_BY, validated here: at start). */
+    readonly expectedBy: ExpectedByRules = configuredExpectedBy(),
   ) {}
 
   /**
@@ -120,10 +129,10 @@ export class RefundsClient {
     // The schema, then free text and idempotency keys (client/refund-start.ts; the Nexus createRefund too).
     const request = validRefundRequest(input);
     // A bulk batch's row (activities/batch.ts) is marked with its batch: RefundBatchId lists them.
-    const options = refundStartOptions(request, opts.batch);
+    const startedAt = new Date();
+    const options = refundStartOptions(request, opts.batch, expectedByAtStart(request, this.expectedBy, startedAt));
     const refundId = options.workflowId;
     let created = true;
-    const startedAt = new Date();
     try {
       await this.client.workflow.start<RefundWorkflow>(REFUND_WORKFLOW_TYPE, { taskQueue: this.taskQueue, ...options });
     } catch (err) {
@@ -136,7 +145,7 @@ export class RefundsClient {
       if (diff.length > 0) throw new RefundConflictError(refundId, diff);
     }
     // A new refund's state is known without asking the worker (a query would wait for it).
-    if (created) return { refund: initialRefundState(refundId, request, startedAt.toISOString()), created };
+    if (created) return { refund: { ...initialRefundState(refundId, request, startedAt.toISOString()), expectedBy: options.args[0].expectedBy.at }, created };
     return { refund: await this.get(refundId), created };
   }
 
