@@ -25,6 +25,7 @@ import { EXIT, FieldError, TemporalUnreachableError, UsageError } from './cli/ex
 import { listTable, showState, statusText, transitionLine } from './cli/format.js';
 import { COMMANDS, commandUsage, GLOBAL_FLAGS, OPTIONS, USAGE, type FlagName } from './cli/usage.js';
 import { watchRefund } from './cli/watch.js';
+import { retryCommand } from './cli/retry.js';
 
 const CONNECT_TIMEOUT = '5s';
 
@@ -217,6 +218,9 @@ async function run(command: string, args: string[], flags: Flags, config: Tempor
       prepared = async () => actionOutput('resolved', await (await client()).resolve(id, input));
       break;
     }
+    case 'retry': // linked retry (13b)
+      prepared = retryCommand(id, safeAction('retry', { operator: str(flags, 'operator'), note: str(flags, 'note') }), client);
+      break;
     default:
       throw new UsageError(`unknown command ${JSON.stringify(command)}`);
   }

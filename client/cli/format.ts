@@ -90,6 +90,8 @@ export function showState(state: RefundState): string {
   );
   if (req.originalAmount !== undefined) rows.push(['Original', money(req.originalAmount, req.currency)]);
   rows.push(['Key', req.idempotencyKey]);
+  if (state.retryOf) rows.push(['Retry of', `${state.retryOf.refundId} (this is attempt ${state.retryOf.attempt}: ${state.retryOf.proof})`]);
+  if (state.retriedBy) rows.push(['Retried by', `${state.retriedBy} (a new attempt of this refund)`]);
   if (req.reason) rows.push(['Reason', req.reason]);
   if (req.metadata && Object.keys(req.metadata).length > 0) {
     rows.push(['Metadata', Object.entries(req.metadata).map(([k, v]) => `${k}=${v}`).join(', ')]);

@@ -83,6 +83,12 @@ refunds create --json-body '{...}' | --file request.json   (flags given as well 
     flags: ['status', 'note', 'operator'],
     usage: 'refunds resolve ID --status approved|authorized|rejected|failed|canceled --note N [--operator O]\n  Settle a needs_attention refund with the outcome a person established.',
   },
+  retry: {
+    args: ['ID'],
+    flags: ['note', 'operator'],
+    usage:
+      'refunds retry ID [--note N] [--operator O]\n  A new attempt (ID~retry-N) of a refund that ended failed or rejected and provably paid nothing\n  (a decline, an invalid request, Link Money TERMINAL_FAILED); the same attempt if retried before.',
+  },
   'api-key': {
     args: [],
     flags: ['name', 'role'],
