@@ -79,15 +79,15 @@ export function thresholdText(t: ApprovalThreshold): string {
 }
 
 /** An approval input started by hand that cannot work; the workflow refuses it like a bad request. */
-export function approvalInputProblems(input: unknown): string[] {
+export function approvalInputProblems(input: unknown): { path: string; message: string }[] {
   if (input === undefined) return [];
   const a = input as Partial<ApprovalInput> | null;
-  const out: string[] = [];
-  if (!a || typeof a !== 'object') return ['approval: must be an object'];
-  if (typeof a.requester !== 'string' || a.requester.trim() === '') out.push('approval.requester: must be a non-empty name');
-  if (typeof a.timeoutMs !== 'number' || !Number.isSafeInteger(a.timeoutMs) || a.timeoutMs <= 0) out.push('approval.timeoutMs: must be a positive whole number of milliseconds');
+  if (!a || typeof a !== 'object') return [{ path: 'approval', message: 'must be an object' }];
+  const out: { path: string; message: string }[] = [];
+  if (typeof a.requester !== 'string' || a.requester.trim() === '') out.push({ path: 'approval.requester', message: 'must be a non-empty name' });
+  if (typeof a.timeoutMs !== 'number' || !Number.isSafeInteger(a.timeoutMs) || a.timeoutMs <= 0) out.push({ path: 'approval.timeoutMs', message: 'must be a positive whole number of milliseconds' });
   const t = a.threshold;
-  if (!t || typeof t !== 'object' || typeof t.currency !== 'string' || typeof t.amountMinor !== 'number') out.push('approval.threshold: must be {currency, amountMinor}');
+  if (!t || typeof t !== 'object' || typeof t.currency !== 'string' || typeof t.amountMinor !== 'number') out.push({ path: 'approval.threshold', message: 'must be {currency, amountMinor}' });
   return out;
 }
 

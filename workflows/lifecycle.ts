@@ -3,6 +3,8 @@
  * recorded with its time and cause, mirrored into the search attributes, and summarised for the
  * Temporal UI's current details (a short Markdown block).
  */
+import type { ApprovalInput, ApprovalRecord } from '../domain/approval.js';
+import { approvalDetailLines } from './approval.js';
 import { setCurrentDetails, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import { AMOUNT_RULES, expectedAmount } from '../domain/amount.js';
 import { formatMoney } from '../domain/money.js';
@@ -51,8 +53,8 @@ export class Lifecycle {
    */
   readonly #indexed = workflowInfo().typedSearchAttributes.get(RefundProviderKey) !== undefined;
 
-  constructor(refundId: string, request: RefundRequest, nowIso: string, retryOf?: RetryLink) {
-    this.#state = initialRefundState(refundId, request, nowIso, retryOf);
+  constructor(refundId: string, request: RefundRequest, nowIso: string, retryOf?: RetryLink, approval?: ApprovalInput) {
+    this.#state = initialRefundState(refundId, request, nowIso, retryOf, approval);
     this.refreshDetails();
   }
 
@@ -126,6 +128,13 @@ export class Lifecycle {
   refundedMinor(): number | undefined {
     const s = this.#state;
     return s.provider.amountMinor ?? s.sent?.sendMinor ?? expectedAmount(s.request);
+  }
+
+  /** Four-eyes approval (workflows/approval.ts): a decision on the gate (its transition is recorded separately). */
+  recordApproval(patch: Partial<ApprovalRecord>): void {
+    if (!this.#state.approval) return;
+    this.#state.approval = { ...this.#state.approval, ...patch };
+    this.refreshDetails();
   }
 
   /** Keep what the provider answered, for people (the raw values are shown, never matched). */
@@ -248,6 +257,7 @@ export class Lifecycle {
     }
     lines.push('', `- Refund: ${what}`); // a blank line, so the rest renders as a Markdown list
     lines.push(...retryDetailLines(s));
+    lines.push(...approvalDetailLines(s));
     if (s.expectedBy) lines.push(`- Expected by: ${utc(s.expectedBy)}${s.overdueAt ? ` (**overdue** since ${utc(s.overdueAt)})` : ''}`);
     if (s.nextCheckAt) lines.push(`- Next check: ${utc(s.nextCheckAt)}${s.checks ? ` (${s.checks} made so far)` : ''}`);
     const refs = [s.provider.refundId ? `refund id \`${s.provider.refundId}\`` : undefined].filter(Boolean);

@@ -6,6 +6,7 @@
  * until an operator resolves it. Provider wire values never appear here.
  */
 import { allHandlersFinished, ApplicationFailure, condition, workflowInfo } from '@temporalio/workflow';
+import { approvalInputProblems, type ApprovalInput } from '../domain/approval.js';
 import { WORKFLOW_FAILURE_TYPES } from '../domain/failures.js';
 import type { ExpectedByInput } from '../domain/expected-by.js';
 import type { RefundRequest } from '../domain/refund.js';
@@ -13,6 +14,7 @@ import { refundInputProblems } from '../domain/refund-request.js';
 import { retryLinkProblems } from '../domain/retry.js';
 import type { RefundState, RetryLink } from '../domain/state.js';
 import { releasePaymentLock } from './activities.js';
+import { approvalGate } from './approval.js';
 import { CallbackOutbox } from './callbacks.js';
 import { describeFailure } from './failures.js';
 import { OverdueWatch } from './overdue.js';
@@ -27,25 +29,29 @@ export interface RefundInput {
   expectedBy?: ExpectedByInput;
   /** A linked retry's attempt (13b, domain/retry.ts): absent for every other refund. */
   retryOf?: RetryLink;
+  /** Four-eyes approval (13a, domain/approval.ts): set by the client when the refund reached a threshold; absent for every other refund. */
+  approval?: ApprovalInput;
 }
 
 export async function refund(input: RefundInput): Promise<RefundState> {
   // Every caller parsed the request with its schema; this refuses one started by hand that cannot run.
-  const issues = [...refundInputProblems(input?.request), ...retryLinkProblems(input?.retryOf, workflowInfo().workflowId)];
+  const issues = [...refundInputProblems(input?.request), ...retryLinkProblems(input?.retryOf, workflowInfo().workflowId), ...approvalInputProblems(input?.approval)];
   if (issues.length > 0) {
     const message = `invalid refund request: ${issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join('; ')}`;
     throw ApplicationFailure.create({ type: WORKFLOW_FAILURE_TYPES.invalidRequest, message, nonRetryable: true, details: [issues] });
   }
   const request = input.request;
-  const life = new Lifecycle(workflowInfo().workflowId, request, new Date().toISOString(), input.retryOf);
-  installHandlers(life);
+  const life = new Lifecycle(workflowInfo().workflowId, request, new Date().toISOString(), input.retryOf, input.approval);
+  const approval = approvalGate(life, input.approval);
+  installHandlers(life, approval);
   const outbox = request.callbackUrl ? new CallbackOutbox(life.state, life.callbackLog(), request.callbackUrl) : undefined;
   if (outbox) life.onStatusChange = (t, previous) => outbox.enqueue(t, previous);
   const overdue = OverdueWatch.install(life, input.expectedBy, outbox);
   const ids = { refundId: life.state.refundId, lockScope: workflowInfo().taskQueue };
 
   try {
-    const answer = await submitUntilAnswered(life, ids);
+    // Four-eyes approval first, when the refund needs it (workflows/approval.ts): refused, expired or canceled = nothing is sent.
+    const answer = approval && !(await approval.passed()) ? undefined : await submitUntilAnswered(life, ids);
     const waits = answer !== undefined && settleAnswer(life, answer);
     if (answer) overdue?.answered();
     if (waits) await awaitOutcome(life, ids);
