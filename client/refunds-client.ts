@@ -15,6 +15,8 @@ import { ApplicationFailure, type DataConverter, type Duration } from '@temporal
 import { dataConverter } from '../codec/data-converter.js';
 import { nextCheckAfter } from '../domain/schedule.js';
 import { WORKFLOW_TYPES } from '../domain/messages.js';
+import { accountClause } from '../domain/accounts.js';
+import { accountNames, type AccountNames } from '../domain/config.js';
 import type { ExpectedByRules } from '../domain/expected-by.js';
 import type { RefundRequest } from '../domain/refund.js';
 import { initialRefundState, type OperatorInput, type RefundState } from '../domain/state.js';
@@ -45,6 +47,8 @@ export interface ListFilter {
   paymentId?: string;
   createdAfter?: Date;
   createdBefore?: Date;
+  /** Only refunds of these merchant accounts (RefundAccount; `default` includes refunds of before accounts). */
+  accounts?: readonly string[];
   /** Only the late ones: past their expectedBy and not final (client/expected-by.ts). */
   overdue?: boolean;
   /** The time `overdue` is judged at (default: now). */
@@ -77,6 +81,7 @@ export function listQuery(filter: ListFilter): string {
   if (filter.paymentId) parts.push(`RefundPaymentId = ${quote(filter.paymentId)}`);
   if (filter.createdAfter) parts.push(`StartTime >= ${quote(filter.createdAfter.toISOString())}`);
   if (filter.createdBefore) parts.push(`StartTime < ${quote(filter.createdBefore.toISOString())}`);
+  if (filter.accounts) parts.push(accountClause(filter.accounts));
   if (filter.overdue) parts.push(overdueClause(filter.asOf ?? new Date()));
   return parts.join(' AND ');
 }
@@ -95,6 +100,12 @@ export class RefundsClient {
     /** When each provider's refunds are expected to be final (REFUNDS_EXPECTED_BY, validated here: at start). */
     readonly expectedBy: ExpectedByRules = configuredExpectedBy(),
   ) {}
+
+  /**
+   * The named merchant accounts of each provider (<PROVIDER>_ACCOUNTS, docs/accounts.md): a
+   * request naming another account is refused before anything starts. From the environment unless set.
+   */
+  accounts: AccountNames = accountNames(process.env);
 
   /**
    * Connect from the environment (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TLS / API key). Every way
@@ -127,7 +138,7 @@ export class RefundsClient {
    */
   async create(input: unknown, opts: { batch?: BatchRowRef } = {}): Promise<CreateResult> {
     // The schema, then free text and idempotency keys (client/refund-start.ts; the Nexus createRefund too).
-    const request = validRefundRequest(input);
+    const request = validRefundRequest(input, this.accounts);
     // A bulk batch's row (activities/batch.ts) is marked with its batch: RefundBatchId lists them.
     const startedAt = new Date();
     const options = refundStartOptions(request, opts.batch, expectedByAtStart(request, this.expectedBy, startedAt));

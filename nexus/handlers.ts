@@ -13,6 +13,7 @@ import { getClient, operationInfo, TemporalOperationHandler, TemporalOperationRe
 import * as nexus from 'nexus-rpc';
 import { RefundActionRejectedError, RefundConflictError, RefundNotFoundError } from '../client/errors.js';
 import { actionHygieneIssues } from '../client/input-hygiene.js';
+import { accountNames } from '../domain/config.js';
 import { REFUND_WORKFLOW_TYPE, refundStartOptions, requestDifferences, validRefundRequest, type RefundWorkflow } from '../client/refund-start.js';
 import { RefundsClient } from '../client/refunds-client.js';
 import { RefundRequestError, type RefundRequest } from '../domain/refund.js';
@@ -65,7 +66,8 @@ function refundIdOf(input: { refundId?: unknown } | undefined): string {
 const createRefund = new TemporalOperationHandler<unknown, RefundState>({
   start: (_ctx, temporal, input) =>
     mapped(async () => {
-      const request = validRefundRequest(input);
+      // The worker's own merchant accounts (<PROVIDER>_ACCOUNTS, checked at start): another is refused before anything starts.
+      const request = validRefundRequest(input, accountNames(process.env));
       const options = refundStartOptions(request);
       try {
         return await temporal.startWorkflow<RefundWorkflow>(REFUND_WORKFLOW_TYPE, options);
