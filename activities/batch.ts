@@ -12,6 +12,7 @@
  */
 import { Context } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
+import { mapLimit } from '../client/batches.js';
 import { RefundConflictError } from '../client/errors.js';
 import { RefundsClient } from '../client/refunds-client.js';
 import type { BatchRow, RowStart, StartBatchRowsInput } from '../domain/batch.js';
@@ -29,20 +30,6 @@ export interface BatchActivityDeps {
 function defaultStarter(client: Client, taskQueue: string): RowStarter {
   const refunds = new RefundsClient(client, taskQueue);
   return (request, batch) => refunds.create(request, { batch });
-}
-
-/** Run `fn` over `items` with at most `limit` calls at once, keeping the order of the results. */
-async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  const lanes = Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]!);
-    }
-  });
-  await Promise.all(lanes);
-  return out;
 }
 
 export function createBatchActivities(deps: BatchActivityDeps = {}) {
