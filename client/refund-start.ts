@@ -11,9 +11,13 @@ import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy, type SearchAttributePa
 import { expectedAmount } from '../domain/amount.js';
 import type { ExpectedByInput } from '../domain/expected-by.js';
 import { WORKFLOW_TYPES } from '../domain/messages.js';
+import { accountOf } from '../domain/accounts.js';
+import type { AccountNames } from '../domain/config.js';
+import { PROVIDER_NAMES } from '../domain/providers.js';
 import { parseRefundRequest, paymentKey, RefundRequestError, refundIdFor, refundSummary, type RefundRequest } from '../domain/refund.js';
 import type { RefundState } from '../domain/state.js';
 import {
+  RefundAccountKey,
   RefundAmountKey,
   RefundBatchIdKey,
   RefundCurrencyKey,
@@ -36,11 +40,18 @@ export const REFUND_WORKFLOW_TYPE = WORKFLOW_TYPES.refund;
  * free text without control/bidi characters and idempotency keys from the safe set
  * (client/input-hygiene.ts). Throws RefundRequestError with field messages.
  */
-export function validRefundRequest(input: unknown): RefundRequest {
+export function validRefundRequest(input: unknown, accounts?: AccountNames): RefundRequest {
   const request = parseRefundRequest(input);
   const unsafe = requestHygieneIssues(request);
   if (unsafe.length > 0) throw new RefundRequestError(unsafe.map((i) => ({ path: i.path.join('.'), message: i.message })));
+  // A named merchant account must be configured (`accounts`: the <PROVIDER>_ACCOUNTS names; none given = default only).
+  if (request.account !== undefined && !(accounts?.[request.provider] ?? []).includes(request.account)) throw unknownAccount(request);
   return request;
+}
+
+/** The answer to an account this client does not know, or (HTTP API) one the API key may not use: the same words, so neither is told apart. */
+export function unknownAccount(request: Pick<RefundRequest, 'provider' | 'account'>): RefundRequestError {
+  return new RefundRequestError([{ path: 'account', message: `no ${PROVIDER_NAMES[request.provider]} merchant account ${JSON.stringify(accountOf(request))} is configured` }], true);
 }
 
 /** A row of a bulk batch (workflows/batch.ts): its refund carries the batch id (search attribute RefundBatchId, memo). */
@@ -58,12 +69,14 @@ export function refundStartOptions(request: RefundRequest, batch?: BatchRowRef, 
     { key: RefundPaymentIdKey, value: paymentKey(request) },
     ...(amount !== undefined ? [{ key: RefundAmountKey, value: amount }] : []),
     { key: RefundCurrencyKey, value: request.currency },
+    // The merchant account (domain/accounts.ts), `default` included: listing by account, API keys limited to accounts.
+    { key: RefundAccountKey, value: accountOf(request) },
     // When it is expected to be final (client/expected-by.ts): set here, so the start costs the workflow nothing.
     { key: RefundExpectedByKey, value: new Date(expectedBy.at) },
   ];
   if (batch) typedSearchAttributes.push({ key: RefundBatchIdKey, value: batch.id });
   return {
-    workflowId: refundIdFor(request.idempotencyKey),
+    workflowId: refundIdFor(request.idempotencyKey, request.account),
     args: [{ request, expectedBy }] as [{ request: RefundRequest; expectedBy: ExpectedByInput }],
     workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
     workflowIdConflictPolicy: WorkflowIdConflictPolicy.FAIL,
