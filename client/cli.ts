@@ -164,6 +164,7 @@ async function run(command: string, args: string[], flags: Flags, config: Tempor
         status: oneOf<RefundStatus>(str(flags, 'status'), REFUND_STATUSES, '--status', 'list'),
         provider: oneOf<Provider>(str(flags, 'provider'), PROVIDERS, '--provider', 'list'),
         paymentId: str(flags, 'payment-id'),
+        ...(flags.overdue === true ? { overdue: true } : {}),
         pageSize: limitText === undefined ? undefined : Number(limitText),
         pageToken: str(flags, 'page-token'),
       };

@@ -37,6 +37,11 @@ export const ListQuerySchema = z.strictObject({
   paymentId: z.string().min(1).max(64).optional(),
   createdAfter: isoDate('createdAfter').optional(),
   createdBefore: isoDate('createdBefore').optional(),
+  overdue: z
+    .enum(['true', 'false'], { error: 'overdue must be true or false' })
+    .transform((v) => v === 'true')
+    .optional()
+    .meta({ description: 'true: only refunds past their expectedBy that are not final (RefundExpectedBy < now AND RefundStatus pending or needs_attention)' }),
   limit: z
     .string()
     .regex(/^\d+$/, 'limit must be a whole number from 1 to 1000')
@@ -62,6 +67,7 @@ const Transition = z.looseObject({
   cause: z.string(),
   providerCode: z.string().optional(),
   providerMessage: z.string().optional(),
+  event: z.enum(['overdue']).optional().meta({ description: 'overdue: the refund passed its expectedBy while not final (status and pending reason unchanged)' }),
 });
 
 /** Documentation of domain/state.ts's RefundState (the shape every way in shows). */
@@ -84,6 +90,8 @@ export const RefundSchema = z
     }),
     submitAttempts: z.number().int(),
     nextCheckAt: z.string().optional(),
+    expectedBy: z.string().optional().meta({ description: "when the refund is expected to be final (ISO): SecPaid's answer + 10 days, Link Money's hold end + 1 h, OpenPayd/Reservepay the request + 15 min by default (REFUNDS_EXPECTED_BY); absent on refunds started before it" }),
+    overdueAt: z.string().optional().meta({ description: 'when it was marked overdue (passed expectedBy while not final); set once' }),
     attention: z.string().optional(),
     resolvedBy: z.string().optional(),
   });
@@ -97,6 +105,7 @@ export const RefundRowSchema = z
     amountMinor: z.number().int().optional(),
     currency: z.string().optional(),
     createdAt: z.string().optional(),
+    expectedBy: z.string().optional().meta({ description: 'when it is expected to be final (ISO)' }),
     closedAt: z.string().optional(),
   });
 

@@ -436,6 +436,7 @@ export async function createApiServer(options: ApiServerOptions): Promise<Fastif
         ...(q.paymentId ? { paymentId: q.paymentId } : {}),
         ...(q.createdAfter ? { createdAfter: new Date(q.createdAfter) } : {}),
         ...(q.createdBefore ? { createdBefore: new Date(q.createdBefore) } : {}),
+        ...(q.overdue ? { overdue: true } : {}),
         ...(q.limit ? { pageSize: q.limit } : {}),
         ...(q.pageToken ? { pageToken: q.pageToken } : {}),
       });

@@ -8,6 +8,7 @@ import { expectedAmount } from '../../domain/amount.js';
 import { paymentKey } from '../../domain/refund.js';
 import type { RefundState, Transition } from '../../domain/state.js';
 import { PENDING_REASONS, REFUND_STATUSES } from '../../domain/status.js';
+import { isOverdue } from '../expected-by.js';
 import type { RefundSummaryRow } from '../refunds-client.js';
 
 /** "2026-05-04 10:00:03Z": ISO UTC, second precision, easy to read and to sort. */
@@ -71,6 +72,13 @@ export function attentionBanner(state: RefundState): string {
   ].join('\n');
 }
 
+/** "2026-12-11 10:00:05Z", and once it has passed while not final: "2026-12-11 10:00:05Z  OVERDUE (marked 2026-12-11 10:00:05Z)". */
+export function expectedByText(state: Pick<RefundState, 'expectedBy' | 'overdueAt' | 'status'>): string {
+  if (!state.expectedBy) return '-';
+  if (state.overdueAt) return `${time(state.expectedBy)}  OVERDUE (marked ${time(state.overdueAt)})`;
+  return `${time(state.expectedBy)}${isOverdue(state) ? '  OVERDUE' : ''}`;
+}
+
 /** `refunds show`: the whole state. */
 export function showState(state: RefundState): string {
   const req = state.request;
@@ -80,6 +88,7 @@ export function showState(state: RefundState): string {
     ['Status', statusText(state.status, state.pendingReason)],
     ['Since', time(state.since)],
   ];
+  if (state.expectedBy) rows.push(['Expected by', expectedByText(state)]);
   if (state.nextCheckAt) rows.push(['Next check', `${time(state.nextCheckAt)}${state.checks ? ` (${state.checks} made so far)` : ''}`]);
   if (state.polling) rows.push(['Checking', `${state.polling.what} (since ${time(state.polling.since)})`]);
   if (state.waitingFor) rows.push(['Waiting for', `${state.waitingFor} (a refund of the same payment in flight)`]);
@@ -121,7 +130,7 @@ export function showState(state: RefundState): string {
 /** `refunds list`: one row per refund. */
 export function listTable(rows: RefundSummaryRow[]): string {
   return table(
-    ['ID', 'STATUS', 'PROVIDER', 'PAYMENT', 'AMOUNT', 'CREATED'],
+    ['ID', 'STATUS', 'PROVIDER', 'PAYMENT', 'AMOUNT', 'CREATED', 'EXPECTED BY'],
     rows.map((r) => [
       r.refundId,
       r.status ?? '-',
@@ -129,6 +138,7 @@ export function listTable(rows: RefundSummaryRow[]): string {
       r.paymentId ?? '-',
       r.amountMinor === undefined ? (r.currency ? `full (${r.currency})` : '-') : money(r.amountMinor, r.currency),
       time(r.createdAt),
+      r.expectedBy ? `${time(r.expectedBy)}${isOverdue(r) ? ' overdue' : ''}` : '-',
     ]),
   );
 }

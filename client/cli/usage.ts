@@ -32,6 +32,7 @@ export const OPTIONS = {
   status: { type: 'string' },
   limit: { type: 'string' },
   'page-token': { type: 'string' },
+  overdue: { type: 'boolean' },
   // actions
   operator: { type: 'string' },
   note: { type: 'string' },
@@ -67,8 +68,8 @@ refunds create --json-body '{...}' | --file request.json   (flags given as well 
   show: { args: ['ID'], flags: [], usage: 'refunds show ID\n  The whole state: status, why pending, next check, provider answers, every transition.' },
   list: {
     args: [],
-    flags: ['status', 'provider', 'payment-id', 'limit', 'page-token'],
-    usage: 'refunds list [--status S] [--provider P] [--payment-id ID] [--limit N] [--page-token T]\n  Newest first, N per page (default 50); prints the token of the next page.',
+    flags: ['status', 'provider', 'payment-id', 'limit', 'page-token', 'overdue'],
+    usage: 'refunds list [--status S] [--provider P] [--payment-id ID] [--overdue] [--limit N] [--page-token T]\n  Newest first, N per page (default 50); prints the token of the next page.\n  --overdue: only refunds past their expected-by date that are not final.',
   },
   watch: {
     args: ['ID'],

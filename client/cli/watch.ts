@@ -10,7 +10,7 @@ import { isFinalStatus, isSucceeded } from '../../domain/status.js';
 import { RefundNotFoundError } from '../errors.js';
 import type { RefundsClient } from '../refunds-client.js';
 import { EXIT } from './exit.js';
-import { amountText, attentionBanner, statusText, time, transitionLine } from './format.js';
+import { amountText, attentionBanner, expectedByText, statusText, time, transitionLine } from './format.js';
 
 export interface WatchIo {
   out(text: string): void;
@@ -77,7 +77,7 @@ export async function watchRefund(refunds: RefundsClient, refundId: string, io: 
       }
       if (!last) {
         const req = state.request;
-        say(`watching ${refundId}: ${amountText(state)} of ${PROVIDER_NAMES[req.provider]} payment ${paymentKey(req)} (Ctrl-C stops watching, not the refund)`);
+        say(`watching ${refundId}: ${amountText(state)} of ${PROVIDER_NAMES[req.provider]} payment ${paymentKey(req)}${state.expectedBy ? `, expected by ${time(state.expectedBy)}` : ''} (Ctrl-C stops watching, not the refund)`);
       }
       last = state;
       for (const t of state.transitions.slice(printed)) say(transitionLine(t));
@@ -90,7 +90,7 @@ export async function watchRefund(refunds: RefundsClient, refundId: string, io: 
         say(`final: ${state.status}${isSucceeded(state.status) ? '' : state.provider.message ? ` (${state.provider.message})` : ''}`);
         return { exitCode: isSucceeded(state.status) ? EXIT.ok : EXIT.failed, state };
       }
-      spinner.update(`${statusText(state.status, state.pendingReason)} since ${time(state.since)}${state.nextCheckAt ? `, next check ${time(state.nextCheckAt)}` : ''}`);
+      spinner.update(`${statusText(state.status, state.pendingReason)} since ${time(state.since)}${state.nextCheckAt ? `, next check ${time(state.nextCheckAt)}` : ''}${state.expectedBy ? `, expected by ${expectedByText(state)}` : ''}`);
       await sleep(io.intervalMs, io.signal);
     }
     say('stopped watching (the refund goes on)');

@@ -107,8 +107,9 @@ describe.concurrent('refunds CLI: each provider from create to a final status', 
       return r.code === 0 && / approved /.test(r.stdout) && r;
     }, 30_000);
     const [header, row, ...rest] = listed.stdout.trimEnd().split('\n');
-    expect(header).toMatch(/^ID\s+STATUS\s+PROVIDER\s+PAYMENT\s+AMOUNT\s+CREATED$/);
-    expect(row).toMatch(new RegExp(`^refund-${key}\\s+approved\\s+reservepay\\s+${paymentId}\\s+THB 250\\.50\\s+\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\dZ$`));
+    expect(header).toMatch(/^ID\s+STATUS\s+PROVIDER\s+PAYMENT\s+AMOUNT\s+CREATED\s+EXPECTED BY$/);
+    // CREATED, then EXPECTED BY (the request + 15 min for Reservepay; a final refund is never marked overdue).
+    expect(row).toMatch(new RegExp(`^refund-${key}\\s+approved\\s+reservepay\\s+${paymentId}\\s+THB 250\\.50\\s+\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\dZ\\s+\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\dZ$`));
     expect(rest).toEqual([]);
     // The columns line up: each header starts where its cells start.
     expect(row!.indexOf('approved')).toBe(header!.indexOf('STATUS'));
