@@ -69,6 +69,8 @@ export interface CreateBatchOptions {
   concurrency?: number;
   createdBy?: string;
   sourceName?: string;
+  /** Continue as new past this many history events (tests; default BATCH_CONTINUE_AS_NEW_EVENTS). */
+  continueAsNewAfter?: number;
 }
 
 export interface BatchView extends BatchState {
@@ -165,6 +167,7 @@ export class BatchesClient {
       createdAt: new Date().toISOString(),
       ...(opts.createdBy ? { createdBy: opts.createdBy } : {}),
       ...(opts.sourceName ? { source: { name: opts.sourceName, format: parsed.format, sha256: parsed.sha256 } } : {}),
+      ...(opts.continueAsNewAfter ? { continueAsNewAfter: opts.continueAsNewAfter } : {}),
     };
     try {
       await this.client.workflow.start(BATCH_WORKFLOW_TYPES.batch, {
