@@ -30,6 +30,12 @@ import { secpaidAdapter } from './secpaid/adapter.js';
 import type { ActivityDeps } from './types.js';
 import { createV1Activities } from './v1.js';
 import { createBatchActivities } from './batch.js';
+import { createReconciliationActivities } from './reconciliation.js';
+import type { ProviderRecordsReader } from './records.js';
+import { linkmoneyRecords } from './linkmoney/adapter.js';
+import { openpaydRecords } from './openpayd/adapter.js';
+import { reservepayRecords } from './reservepay/adapter.js';
+import { secpaidRecords } from './secpaid/adapter.js';
 
 export type { ActivityDeps, ProviderConfig } from './types.js';
 export type { ProviderFailureDetails, ProviderFailureType } from './errors.js';
@@ -116,6 +122,37 @@ export function createActivities(deps: ActivityDeps) {
     // Bulk batches (workflows/batch.ts): start a wave of rows through RefundsClient.create.
     ...createBatchActivities(),
     ...createRefundActivities({ adapters, accounts: accountAdapters, edge }),
+    // Reconciliation (workflows/reconciliation.ts): the same clients' reads, per merchant account.
+    ...createReconciliationActivities({ edge, ...reconciliationReaders(config, linkmoneyConfig, linkmoneyTokens) }),
+  };
+}
+
+/** The reconciliation's record readers: the default account's and each named account's (their own credentials). */
+function reconciliationReaders(config: ActivityDeps['config'], linkmoneyConfig: Parameters<typeof linkmoneyRecords>[0], linkmoneyTokens: LinkMoneyTokenCache) {
+  const named = config.accounts ?? {};
+  const secpaid = { default: secpaidRecords(config.secpaid), ...Object.fromEntries(Object.entries(named.secpaid ?? {}).map(([n, c]) => [n, secpaidRecords(c)])) };
+  const readers: { [P in Provider]: Record<string, ProviderRecordsReader<P>> } = {
+    secpaid,
+    linkmoney: {
+      default: linkmoneyRecords(linkmoneyConfig, linkmoneyTokens),
+      ...Object.fromEntries(
+        Object.entries(named.linkmoney ?? {}).map(([n, c]) => {
+          const lm = { ...c, statusPath: c.statusPath || DEFAULT_LINKMONEY_STATUS_PATH };
+          return [n, linkmoneyRecords(lm, new LinkMoneyTokenCache(lm))];
+        }),
+      ),
+    },
+    openpayd: { default: openpaydRecords(config.openpayd), ...Object.fromEntries(Object.entries(named.openpayd ?? {}).map(([n, c]) => [n, openpaydRecords(c)])) },
+    reservepay: { default: reservepayRecords(config.reservepay), ...Object.fromEntries(Object.entries(named.reservepay ?? {}).map(([n, c]) => [n, reservepayRecords(c)])) },
+  };
+  return {
+    readerFor: (provider: Provider, account: string | undefined) => readers[provider][account ?? 'default'] as ProviderRecordsReader<Provider> | undefined,
+    secpaidList: (account: string | undefined, ctx: CallContext, input: { since: number; page: number }) => {
+      const reader = secpaid[(account ?? 'default') as 'default'];
+      if (!reader) throw new Error(`no SecPaid merchant account ${account} on this worker`);
+      return reader.listPage(ctx, input);
+    },
+    secpaidAccounts: Object.keys(secpaid),
   };
 }
 

@@ -9,6 +9,7 @@ import { Context } from '@temporalio/activity';
 import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client, type WorkflowExecutionInfo } from '@temporalio/client';
 import { executionInfoFromRaw } from '@temporalio/client/lib/helpers.js';
 import { ApplicationFailure } from '@temporalio/common';
+import { accountClause, DEFAULT_ACCOUNT, isDefaultAccount } from '../domain/accounts.js';
 import { expectedAmount } from '../domain/amount.js';
 import { WORKFLOW_TYPES } from '../domain/messages.js';
 import type { Provider } from '../domain/providers.js';
@@ -54,7 +55,7 @@ export interface ReadProviderRecordsInput {
 export interface ProviderRecordsResult {
   records: ProviderRefundRecord[];
   /** Payments whose read the provider refused for good (unknown payment, ...): reported, not retried. */
-  unreadable: { paymentKey: string; message: string }[];
+  unreadable: { paymentKey: string; account?: string; message: string }[];
 }
 
 export interface FlagRefundInput {
@@ -79,6 +80,7 @@ export function ourRecord(info: Pick<WorkflowExecutionInfo, 'workflowId' | 'stat
     provider: request.provider,
     paymentKey: paymentKey(request),
     payment: request.payment,
+    ...(!isDefaultAccount(request.account) ? { account: request.account! } : {}),
     status,
     currency: request.currency,
     ...(amountMinor !== undefined ? { amountMinor } : {}),
@@ -106,9 +108,12 @@ async function mapLimited<T, R>(items: readonly T[], limit: number, fn: (item: T
 
 export interface ReconciliationDeps {
   edge: Edge;
-  /** The reader of a provider's records. `account` is the seam for several merchant accounts (14c): undefined = the default account. */
-  readers: { [P in Provider]: ProviderRecordsReader<P> };
-  secpaidList(ctx: CallContext, input: { since: number; page: number }): Promise<{ records: ProviderRefundRecord[]; more: boolean }>;
+  /** The reader of a provider's records through a merchant account's credentials (undefined = the default account); undefined when that account is not configured here. */
+  readerFor(provider: Provider, account: string | undefined): ProviderRecordsReader<Provider> | undefined;
+  /** SecPaid's pay-in list through an account's token. */
+  secpaidList(account: string | undefined, ctx: CallContext, input: { since: number; page: number }): Promise<{ records: ProviderRefundRecord[]; more: boolean }>;
+  /** The SecPaid accounts this worker has credentials for ('default' first). */
+  secpaidAccounts: string[];
   /** Default: the worker's client (Context.current().client). */
   client?: () => Client;
 }
@@ -154,10 +159,10 @@ export function createReconciliationActivities(deps: ReconciliationDeps) {
     },
 
     /** Our refunds of these payments, at any time (a provider refund not matched in the window may be one of them). */
-    async findOurRefundsOfPayments(input: { provider: Provider; paymentKeys: string[] }): Promise<OurRefundRecord[]> {
+    async findOurRefundsOfPayments(input: { provider: Provider; account?: string; paymentKeys: string[] }): Promise<OurRefundRecord[]> {
       if (input.paymentKeys.length === 0) return [];
       const c = client();
-      const q = `${REFUNDS} AND RefundProvider = ${quote(input.provider)} AND RefundPaymentId IN (${input.paymentKeys.map(quote).join(', ')})`;
+      const q = `${REFUNDS} AND RefundProvider = ${quote(input.provider)} AND RefundPaymentId IN (${input.paymentKeys.map(quote).join(', ')}) AND ${accountClause([input.account ?? DEFAULT_ACCOUNT])}`;
       const infos: WorkflowExecutionInfo[] = [];
       for await (const info of c.workflow.list({ query: q, pageSize: OUR_PAGE_SIZE })) {
         infos.push(info);
@@ -168,24 +173,36 @@ export function createReconciliationActivities(deps: ReconciliationDeps) {
 
     /** The provider's refunds of these payments (one read each, heartbeating). */
     async readProviderRecords(input: ReadProviderRecordsInput): Promise<ProviderRecordsResult> {
-      const reader = deps.readers[input.provider] as ProviderRecordsReader<Provider>;
       const result: ProviderRecordsResult = { records: [], unreadable: [] };
       for (const p of input.payments) {
+        const account = p.account !== undefined ? { account: p.account } : {};
+        const reader = deps.readerFor(input.provider, p.account);
+        if (!reader) {
+          result.unreadable.push({ paymentKey: p.paymentKey, ...account, message: `no credentials for merchant account ${p.account ?? DEFAULT_ACCOUNT} on this worker` });
+          continue;
+        }
         try {
-          result.records.push(...(await deps.edge(input.provider, 'read', (ctx) => reader.ofPayment(ctx, p))));
+          const records = await deps.edge(input.provider, 'read', (ctx) => reader.ofPayment(ctx, p), p.account);
+          result.records.push(...records.map((r) => ({ ...r, ...account })));
         } catch (err) {
           // Retryable failures fail the activity (it is retried); a definite refusal is reported for that payment.
           if (!(err instanceof ApplicationFailure) || !err.nonRetryable) throw err;
-          result.unreadable.push({ paymentKey: p.paymentKey, message: err.message });
+          result.unreadable.push({ paymentKey: p.paymentKey, ...account, message: err.message });
         }
         heartbeat();
       }
       return result;
     },
 
-    /** One page of SecPaid's pay-in list of the last `since` days: its Refund entries. */
-    async listSecpaidRefunds(input: { since: number; page: number }): Promise<{ records: ProviderRefundRecord[]; more: boolean }> {
-      return deps.edge('secpaid', 'read', (ctx) => deps.secpaidList(ctx, input));
+    /** One page of an account's SecPaid pay-in list of the last `since` days: its Refund entries. */
+    async listSecpaidRefunds(input: { account?: string; since: number; page: number }): Promise<{ records: ProviderRefundRecord[]; more: boolean }> {
+      const page = await deps.edge('secpaid', 'read', (ctx) => deps.secpaidList(input.account, ctx, { since: input.since, page: input.page }), input.account);
+      return input.account === undefined ? page : { ...page, records: page.records.map((r) => ({ ...r, account: input.account! })) };
+    },
+
+    /** The SecPaid accounts to sweep: undefined stands for the default account. */
+    async secpaidAccounts(): Promise<(string | undefined)[]> {
+      return deps.secpaidAccounts.map((a) => (isDefaultAccount(a) ? undefined : a));
     },
 
     /** Put a refund in needs_attention with the evidence (workflows/reconciliation-flag.ts). */

@@ -13,6 +13,8 @@ import type { CallContext } from './context.js';
 /** A payment whose refunds are read: the request's own payment reference. */
 export interface PaymentToRead<P extends Provider = Provider> {
   paymentKey: string;
+  /** The merchant account whose credentials read it; absent = the default account. */
+  account?: string;
   payment: RequestOf<P>['payment'];
 }
 

@@ -28,6 +28,8 @@ export interface OurRefundRecord {
   /** domain/refund.ts paymentKey(): SecPaid pay_id, OpenPayd transactionId, else paymentId. */
   paymentKey: string;
   payment: RefundRequest['payment'];
+  /** The merchant account (domain/accounts.ts); absent = the default account. */
+  account?: string;
   status: RefundStatus;
   currency: string;
   /** Succeeded: what it returned (the provider's figure, else what was sent); otherwise what was asked. */
@@ -50,6 +52,8 @@ export type ProviderRecordStatus = 'approved' | 'authorized' | 'rejected' | 'fai
 export interface ProviderRefundRecord {
   provider: Provider;
   paymentKey: string;
+  /** The merchant account whose records these are; absent = the default account. */
+  account?: string;
   providerRefundId?: string;
   status: ProviderRecordStatus;
   /** The provider's own status word, verbatim. */
@@ -92,6 +96,8 @@ export type MismatchAction =
 export interface Mismatch {
   kind: MismatchKind;
   provider: Provider;
+  /** The merchant account; absent = the default account. */
+  account?: string;
   paymentKey: string;
   currency?: string;
   /** Ours, when the mismatch concerns a refund of ours. */
@@ -146,7 +152,7 @@ export interface ReconciliationReport {
   totals: Partial<Record<Provider, ProviderTotals>>;
   mismatches: Mismatch[];
   /** Payments whose records a provider refused to show (an unknown payment, ...): nothing could be compared for them. */
-  unreadable: { provider: Provider; paymentKey: string; message: string }[];
+  unreadable: { provider: Provider; account?: string; paymentKey: string; message: string }[];
   /** Mismatches not kept in `mismatches` (over MAX_REPORTED_MISMATCHES); the totals count them all. */
   mismatchesOmitted: number;
 }
@@ -191,11 +197,15 @@ function theirSide(t: ProviderRefundRecord): Partial<Mismatch> {
     ...(t.currency !== undefined ? { currency: t.currency } : {}),
   };
 }
+/** The same payment of the same merchant account. */
+const samePayment = (o: Pick<OurRefundRecord, 'paymentKey' | 'account'>, t: Pick<ProviderRefundRecord, 'paymentKey' | 'account'>) => t.paymentKey === o.paymentKey && (t.account ?? '') === (o.account ?? '');
+const accountOf = (x: { account?: string }) => (x.account !== undefined ? { account: x.account } : {});
+
 const said = (t: ProviderRefundRecord) => `${t.providerStatus ?? t.status}${t.providerRefundId ? ` (refund ${t.providerRefundId})` : ''}`;
 
 /** The mismatch of one pair found on both sides, if any. */
 export function comparePair(o: OurRefundRecord, t: ProviderRefundRecord, name: string): Mismatch | undefined {
-  const base = { provider: o.provider, paymentKey: o.paymentKey, ...ourSide(o), ...theirSide(t) };
+  const base = { provider: o.provider, ...accountOf(o), paymentKey: o.paymentKey, ...ourSide(o), ...theirSide(t) };
   if (OPEN.has(o.status) && isFinalRecord(t.status)) {
     return { ...base, kind: 'pending_but_final', actionable: true, detail: `ours is ${o.status}; ${name} shows it final: ${said(t)}` } as Mismatch;
   }
@@ -229,7 +239,7 @@ export function compareRecords(ours: readonly OurRefundRecord[], theirs: readonl
   const unpaired: OurRefundRecord[] = [];
   const take = (o: OurRefundRecord, pick: (t: ProviderRefundRecord) => boolean): boolean => {
     for (const t of left) {
-      if (t.paymentKey === o.paymentKey && pick(t)) {
+      if (samePayment(o, t) && pick(t)) {
         left.delete(t);
         pairs.push([o, t]);
         return true;
@@ -263,6 +273,7 @@ export function compareRecords(ours: readonly OurRefundRecord[], theirs: readonl
     if (!SUCCEEDED.has(o.status)) continue;
     mismatches.push({
       provider: o.provider,
+      ...accountOf(o),
       paymentKey: o.paymentKey,
       ...ourSide(o),
       ...(o.providerRefundId !== undefined ? { providerRefundId: o.providerRefundId } : {}),
@@ -283,6 +294,7 @@ export function unknownRefunds(unmatched: readonly ProviderRefundRecord[], elsew
   const known = compareRecords(elsewhere, unmatched, name);
   return known.unmatched.map((t) => ({
     provider: t.provider,
+    ...accountOf(t),
     paymentKey: t.paymentKey,
     ...theirSide(t),
     kind: 'unknown_refund',

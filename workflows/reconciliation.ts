@@ -47,6 +47,8 @@ export interface ReconciliationCarry {
   phase: 'ours' | 'provider_list';
   pageToken?: string;
   secpaidPage?: number;
+  /** Which of the SecPaid accounts the sweep is at. */
+  secpaidAccount?: number;
 }
 
 const DAY = 86_400_000;
@@ -105,11 +107,15 @@ export async function reconciliation(input: ReconciliationInput = {}): Promise<R
     if (provider === 'secpaid') {
       report.progress.phase = 'provider_list';
       const since = Math.ceil((Date.parse(report.window.to) - Date.parse(report.window.from)) / DAY) + 1;
-      for (let page = resumed?.secpaidPage ?? 1; ; page++) {
-        const more = await sweepSecpaid(report, totals, since, page);
-        report.progress.pages += 1;
-        if (!more) break;
-        if (shouldContinue()) return next({ providerIndex: pi, phase: 'provider_list', secpaidPage: page + 1 });
+      const accounts = await acts.secpaidAccounts();
+      for (let ai = resumed?.secpaidAccount ?? 0; ai < accounts.length; ai++) {
+        const first = resumed?.phase === 'provider_list' && ai === (resumed.secpaidAccount ?? 0) ? (resumed.secpaidPage ?? 1) : 1;
+        for (let page = first; ; page++) {
+          const more = await sweepSecpaid(report, totals, accounts[ai], since, page);
+          report.progress.pages += 1;
+          if (!more) break;
+          if (shouldContinue()) return next({ providerIndex: pi, phase: 'provider_list', secpaidAccount: ai, secpaidPage: page + 1 });
+        }
       }
     }
   }
@@ -120,10 +126,25 @@ export async function reconciliation(input: ReconciliationInput = {}): Promise<R
   return report;
 }
 
+/** Each payment once, per merchant account. */
 function uniquePayments(ours: readonly OurRefundRecord[]): PaymentToRead[] {
   const seen = new Map<string, PaymentToRead>();
-  for (const o of ours) if (!seen.has(o.paymentKey)) seen.set(o.paymentKey, { paymentKey: o.paymentKey, payment: o.payment });
+  for (const o of ours) {
+    const key = `${o.account ?? ''}\n${o.paymentKey}`;
+    if (!seen.has(key)) seen.set(key, { paymentKey: o.paymentKey, payment: o.payment, ...(o.account !== undefined ? { account: o.account } : {}) });
+  }
   return [...seen.values()];
+}
+
+/** Payment keys by merchant account (undefined = the default). */
+function byAccount<T extends { paymentKey: string; account?: string }>(items: readonly T[]): Map<string | undefined, string[]> {
+  const out = new Map<string | undefined, string[]>();
+  for (const i of items) {
+    const keys = out.get(i.account) ?? [];
+    if (!keys.includes(i.paymentKey)) keys.push(i.paymentKey);
+    out.set(i.account, keys);
+  }
+  return out;
 }
 
 /** One page of our refunds against the provider's refunds of their payments. */
@@ -146,18 +167,22 @@ async function reconcilePage(report: ReconciliationReport, totals: ProviderTotal
   if (cmp.unmatched.length > 0) {
     // Ours of the same payments outside the window (an older refund the provider still lists).
     const inPage = new Set(ours.map((o) => o.refundId));
-    const keys = [...new Set(cmp.unmatched.map((t) => t.paymentKey))];
-    const elsewhere = (await acts.findOurRefundsOfPayments({ provider, paymentKeys: keys })).filter((o) => !inPage.has(o.refundId));
+    const elsewhere: OurRefundRecord[] = [];
+    for (const [account, paymentKeys] of byAccount(cmp.unmatched)) {
+      const found = await acts.findOurRefundsOfPayments({ provider, paymentKeys, ...(account !== undefined ? { account } : {}) });
+      elsewhere.push(...found.filter((o) => !inPage.has(o.refundId)));
+    }
     mismatches.push(...unknownRefunds(cmp.unmatched, elsewhere, name));
   }
   await act(report, totals, ours, mismatches);
 }
 
 /** A page of SecPaid's pay-in list: Refund entries of payments none of our refunds (at any time) is of. */
-async function sweepSecpaid(report: ReconciliationReport, totals: ProviderTotals, since: number, page: number): Promise<boolean> {
-  const { records, more } = await acts.listSecpaidRefunds({ since, page });
+async function sweepSecpaid(report: ReconciliationReport, totals: ProviderTotals, account: string | undefined, since: number, page: number): Promise<boolean> {
+  const acc = account !== undefined ? { account } : {};
+  const { records, more } = await acts.listSecpaidRefunds({ ...acc, since, page });
   const keys = [...new Set(records.map((r) => r.paymentKey))];
-  const ours = await acts.findOurRefundsOfPayments({ provider: 'secpaid', paymentKeys: keys });
+  const ours = await acts.findOurRefundsOfPayments({ provider: 'secpaid', ...acc, paymentKeys: keys });
   // Payments with refunds of ours are compared with those refunds in their own windows.
   const oursKeys = new Set(ours.map((o) => o.paymentKey));
   const foreign = records.filter((r) => !oursKeys.has(r.paymentKey));

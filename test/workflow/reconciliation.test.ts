@@ -67,8 +67,9 @@ async function withWorker<T>(script: Script, fn: (taskQueue: string) => Promise<
     edge: async () => {
       throw new Error('no provider call in this test');
     },
-    readers: {} as never,
+    readerFor: () => undefined,
     secpaidList: async () => ({ records: [], more: false }),
+    secpaidAccounts: ['default'],
     client: () => plainClient(env),
   });
   const worker = await Worker.create({
@@ -89,6 +90,7 @@ async function withWorker<T>(script: Script, fn: (taskQueue: string) => Promise<
       findOurRefundsOfPayments: async (input: { paymentKeys: string[] }) => script.elsewhere?.(input.paymentKeys) ?? [],
       listSecpaidRefunds: async (input: { page: number }) => script.secpaidPages?.[input.page - 1] ?? { records: [], more: false },
       flagRefund: real.flagRefund,
+      secpaidAccounts: real.secpaidAccounts,
     },
   });
   return worker.runUntil(() => fn(taskQueue));
