@@ -24,7 +24,7 @@ export class RefundActionRejectedError extends Error {
     readonly refundId: string,
     readonly action: string,
     readonly reason: string,
-    readonly kind: 'not_allowed' | 'invalid_input',
+    readonly kind: 'not_allowed' | 'invalid_input' | 'forbidden',
   ) {
     super(`${action} refused for refund ${refundId}: ${reason}`);
   }

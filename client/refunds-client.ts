@@ -20,13 +20,18 @@ import { accountNames, type AccountNames } from '../domain/config.js';
 import type { ExpectedByRules } from '../domain/expected-by.js';
 import type { RefundRequest } from '../domain/refund.js';
 import { initialRefundState, type OperatorInput, type RefundState } from '../domain/state.js';
+import type { GrantApprovalInput, RefuseApprovalInput, ApprovalPolicy } from '../domain/approval.js';
+import { approvalSettings } from '../domain/config.js';
+import { approvalAtStart, withApproval } from './approval.js';
 import { isFinalStatus, type RefundStatus } from '../domain/status.js';
 import type { Provider } from '../domain/providers.js';
 import {
   approveRefundUpdate,
   cancelRefundUpdate,
   getRefundQuery,
+  grantApprovalUpdate,
   OPERATOR_ERROR_TYPES,
+  refuseApprovalUpdate,
   rejectRefundUpdate,
   resolveRefundUpdate,
   type RejectInput,
@@ -47,6 +52,8 @@ export interface ListFilter {
   paymentId?: string;
   createdAfter?: Date;
   createdBefore?: Date;
+  /** Only refunds awaiting four-eyes approval (RefundApproval = awaiting). */
+  awaitingApproval?: boolean;
   /** Only refunds of these merchant accounts (RefundAccount; `default` includes refunds of before accounts). */
   accounts?: readonly string[];
   /** Only the late ones: past their expectedBy and not final (client/expected-by.ts). */
@@ -81,6 +88,7 @@ export function listQuery(filter: ListFilter): string {
   if (filter.paymentId) parts.push(`RefundPaymentId = ${quote(filter.paymentId)}`);
   if (filter.createdAfter) parts.push(`StartTime >= ${quote(filter.createdAfter.toISOString())}`);
   if (filter.createdBefore) parts.push(`StartTime < ${quote(filter.createdBefore.toISOString())}`);
+  if (filter.awaitingApproval) parts.push(`RefundApproval = 'awaiting'`);
   if (filter.accounts) parts.push(accountClause(filter.accounts));
   if (filter.overdue) parts.push(overdueClause(filter.asOf ?? new Date()));
   return parts.join(' AND ');
@@ -92,6 +100,9 @@ export function withNextCheck(state: RefundState, now = new Date()): RefundState
   const next = nextCheckAfter(state.polling.schedule, Date.parse(state.polling.since), now.getTime());
   return next === undefined ? state : { ...state, nextCheckAt: new Date(next).toISOString() };
 }
+
+/** Why an action on a closed refund was refused. */
+const FINAL_ALREADY = 'the refund has already reached its final status';
 
 export class RefundsClient {
   constructor(
@@ -106,6 +117,12 @@ export class RefundsClient {
    * request naming another account is refused before anything starts. From the environment unless set.
    */
   accounts: AccountNames = accountNames(process.env);
+
+  /**
+   * Four-eyes approval (REFUNDS_APPROVAL_THRESHOLDS, REFUNDS_APPROVAL_TIMEOUT; README "Four-eyes
+   * approval"): a refund that reaches a threshold starts awaiting approval. From the environment unless set.
+   */
+  approval: ApprovalPolicy = approvalSettings(process.env);
 
   /**
    * Connect from the environment (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TLS / API key). Every way
@@ -136,12 +153,14 @@ export class RefundsClient {
    * RefundRequestError and starts nothing; the same key with a different request throws
    * RefundConflictError. `batch`: the bulk batch row that starts it (activities/batch.ts).
    */
-  async create(input: unknown, opts: { batch?: BatchRowRef } = {}): Promise<CreateResult> {
+  async create(input: unknown, opts: { batch?: BatchRowRef; requester?: string } = {}): Promise<CreateResult> {
     // The schema, then free text and idempotency keys (client/refund-start.ts; the Nexus createRefund too).
     const request = validRefundRequest(input, this.accounts);
     // A bulk batch's row (activities/batch.ts) is marked with its batch: RefundBatchId lists them.
     const startedAt = new Date();
-    const options = refundStartOptions(request, opts.batch, expectedByAtStart(request, this.expectedBy, startedAt));
+    // Four-eyes approval when it reaches a threshold (client/approval.ts); `requester`: the API key's name, the CLI's REFUNDS_IDENTITY.
+    const approval = approvalAtStart(request, this.approval, opts.requester);
+    const options = withApproval(refundStartOptions(request, opts.batch, expectedByAtStart(request, this.expectedBy, startedAt)), approval);
     const refundId = options.workflowId;
     let created = true;
     try {
@@ -156,7 +175,7 @@ export class RefundsClient {
       if (diff.length > 0) throw new RefundConflictError(refundId, diff);
     }
     // A new refund's state is known without asking the worker (a query would wait for it).
-    if (created) return { refund: { ...initialRefundState(refundId, request, startedAt.toISOString()), expectedBy: options.args[0].expectedBy.at }, created };
+    if (created) return { refund: { ...initialRefundState(refundId, request, startedAt.toISOString(), undefined, approval), expectedBy: options.args[0].expectedBy.at }, created };
     return { refund: await this.get(refundId), created };
   }
 
@@ -224,6 +243,30 @@ export class RefundsClient {
     return this.act(refundId, 'resolve', () => this.handle(refundId).executeUpdate(resolveRefundUpdate, { args: [input] }));
   }
 
+  /** Four-eyes approval (not SecPaid's review): `approver` is who decides (the API key's name, REFUNDS_IDENTITY); never the requester. */
+  grantApproval(refundId: string, input: GrantApprovalInput): Promise<RefundState> {
+    return this.decideApproval(refundId, 'grant approval', () => this.handle(refundId).executeUpdate(grantApprovalUpdate, { args: [input] }));
+  }
+
+  /** Four-eyes approval refused, with the reason: the refund ends canceled. */
+  refuseApproval(refundId: string, input: RefuseApprovalInput): Promise<RefundState> {
+    return this.decideApproval(refundId, 'refuse approval', () => this.handle(refundId).executeUpdate(refuseApprovalUpdate, { args: [input] }));
+  }
+
+  /** A decision on a refund that has ended (approval expired, refused, canceled) says what became of its approval. */
+  private async decideApproval(refundId: string, action: string, run: () => Promise<RefundState>): Promise<RefundState> {
+    try {
+      return await this.act(refundId, action, run);
+    } catch (err) {
+      if (!(err instanceof RefundActionRejectedError) || err.reason !== FINAL_ALREADY) throw err;
+      const state = await this.get(refundId).catch(() => undefined);
+      const a = state?.approval;
+      if (!state || !a) throw new RefundActionRejectedError(refundId, action, `this refund needs no four-eyes approval, and it is already ${state?.status ?? 'final'}`, 'not_allowed');
+      const last = state.transitions.at(-1)?.cause ?? state.status;
+      throw new RefundActionRejectedError(refundId, action, a.state === 'awaiting' ? `the refund is already ${state.status}` : `nothing to decide: ${last}`, 'not_allowed');
+    }
+  }
+
   private async act(refundId: string, action: string, run: () => Promise<RefundState>): Promise<RefundState> {
     try {
       return withNextCheck(await run());
@@ -234,16 +277,16 @@ export class RefundsClient {
           .describe()
           .then((d) => d.status.name !== 'RUNNING')
           .catch(() => false);
-        if (closed) throw new RefundActionRejectedError(refundId, action, 'the refund has already reached its final status', 'not_allowed');
+        if (closed) throw new RefundActionRejectedError(refundId, action, FINAL_ALREADY, 'not_allowed');
         throw new RefundNotFoundError(refundId);
       }
       if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) {
-        const kind = err.cause.type === OPERATOR_ERROR_TYPES.invalidInput ? 'invalid_input' : 'not_allowed';
+        const kind = err.cause.type === OPERATOR_ERROR_TYPES.invalidInput ? 'invalid_input' : err.cause.type === OPERATOR_ERROR_TYPES.forbidden ? 'forbidden' : 'not_allowed';
         throw new RefundActionRejectedError(refundId, action, err.cause.message, kind);
       }
       // An update sent to a refund that has already finished.
       if (err instanceof Error && /workflow execution already completed/i.test(err.message)) {
-        throw new RefundActionRejectedError(refundId, action, 'the refund has already reached its final status', 'not_allowed');
+        throw new RefundActionRejectedError(refundId, action, FINAL_ALREADY, 'not_allowed');
       }
       throw err;
     }
