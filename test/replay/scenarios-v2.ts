@@ -744,6 +744,41 @@ const V2_SCENARIOS: Omit<Scenario, 'version'>[] = [
       });
     },
   },
+  // Linked retry (13b): an attempt started with retryOf -------------------------------------------
+  {
+    name: 'prod-retry-after-decline',
+    server: 'dev',
+    description:
+      'Linked retry on a dev server, real activities on a scripted Reservepay: a refund started through RefundsClient.create is declined at submission (NOT_REFUNDABLE, settledBy provider/declined) [original]; RefundsClient.retry starts its attempt <id>~retry-2 with the input retryOf (static summary "Retry 2: ..."), submitted under its own refund id, approved: RefundStatus and RefundAmount upserted [attempt]',
+    run: async (ctx) => {
+      let submissions = 0;
+      const h = await ctx.refundWorker(
+        realActivities({
+          reservepay: {
+            submit: async () =>
+              ++submissions === 1
+                ? { kind: 'final', status: 'rejected', refusal: 'declined', code: 'NOT_REFUNDABLE', message: 'Payment has not been billed yet' }
+                : { kind: 'final', status: 'approved', refundId: 'rfn_retry_1', providerStatus: 'succeeded', amountMinor: 12500 },
+          },
+        }),
+      );
+      const client = plainClient(ctx.env);
+      const refunds = new RefundsClient(client, h.taskQueue);
+      const input = request('reservepay', 'prod-retry-after-decline', { payment: { paymentId: 'pay_retry_1' }, amount: 12500, originalAmount: 100_000 });
+      return h.worker.runUntil(async () => {
+        const { refund: created } = await refunds.create(input);
+        expectPath('prod-retry-after-decline', await refunds.waitForFinal(created.refundId), { status: 'rejected', submitAttempts: 1, transitions: ['pending', 'rejected'] });
+        const { refund: attempt } = await refunds.retry(created.refundId, { operator: OPS, note: 'billed now' });
+        const final = await refunds.waitForFinal(attempt.refundId);
+        expectPath('prod-retry-after-decline', final, { status: 'approved', submitAttempts: 1, transitions: ['pending', 'approved'] });
+        if (final.retryOf?.refundId !== created.refundId || final.retryOf.attempt !== 2) throw new Error(`the attempt is not linked: ${JSON.stringify(final.retryOf)}`);
+        return [
+          { part: 'original', handle: client.workflow.getHandle(created.refundId) },
+          { part: 'attempt', handle: client.workflow.getHandle(attempt.refundId) },
+        ];
+      });
+    },
+  },
 ];
 
 export const V2: Scenario[] = V2_SCENARIOS.map((s) => ({ ...s, version: 'v2' as const }));
