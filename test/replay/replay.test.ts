@@ -124,6 +124,9 @@ const REQUIRED_V2: Record<string, Required & { type: typeof REFUND | typeof LOCK
   'payment-lock-delayed-start-holder': { type: REFUND, scenario: 'payment-lock-delayed-start', status: 'approved', shows: ['signal:paymentLockProbe', 'upsert:RefundStatus'] },
   'payment-lock-delayed-start-lock-holder-running': { type: LOCK, scenario: 'payment-lock-delayed-start', shows: ['delayed-start', 'signal-out:paymentLockProbe', 'timer=1'], lacks: ['signal-out-failed:paymentLockProbe'], ends: 'terminated' },
   'payment-lock-delayed-start-lock-holder-closed': { type: LOCK, scenario: 'payment-lock-delayed-start', shows: ['delayed-start', 'signal-out-failed:paymentLockProbe'], lacks: ['timer'] },
+  // Linked retry (13b): a refund declined at submission, and its attempt started with retryOf.
+  'prod-retry-after-decline-original': { type: REFUND, scenario: 'prod-retry-after-decline', status: 'rejected', shows: ['activity:submitRefund=1', 'upsert:RefundStatus'], lacks: ['input:retryOf', 'timer', 'activity:releasePaymentLock'], path: ['pending', 'rejected'] },
+  'prod-retry-after-decline-attempt': { type: REFUND, scenario: 'prod-retry-after-decline', status: 'approved', shows: ['input:retryOf', 'activity:submitRefund=1', 'upsert:RefundAmount'], lacks: ['timer', 'activity:releasePaymentLock'], path: ['pending', 'approved'] },
 };
 
 const REQUIRED: Record<string, Record<string, Required>> = { v1: REQUIRED_V1, v2: REQUIRED_V2 };
@@ -133,7 +136,8 @@ const REQUIRED: Record<string, Record<string, Required>> = { v1: REQUIRED_V1, v2
  * `activity-failed:<type>` / `activity-timed-out:<type>`, `update:<name>` accepted,
  * `signal:<name>` received, `signal-out:<name>` sent, `signal-out-failed:<name>` (the target was
  * gone), `timer` started, `timer-canceled`, `upsert` and `upsert:<attribute>` of search
- * attributes, `delayed-start` (a start delay: the first workflow task waited).
+ * attributes, `delayed-start` (a start delay: the first workflow task waited), `input:<field>` for each
+ * field of the workflow's (first) input (`input:retryOf`: a linked retry's attempt).
  * In REQUIRED, `<marker>` means at least once, `<marker>=N` exactly N times, `<marker>>=N` at least N.
  */
 function markers(history: History): Map<string, number> {
@@ -143,6 +147,15 @@ function markers(history: History): Map<string, number> {
   const signalName = new Map<string, string>();
   for (const e of history.events ?? []) {
     const id = String(e.eventId);
+    const input = e.workflowExecutionStartedEventAttributes?.input?.payloads?.[0]?.data;
+    if (input) {
+      try {
+        const arg = JSON.parse(Buffer.from(input).toString('utf8')) as unknown;
+        if (arg && typeof arg === 'object' && !Array.isArray(arg)) for (const k of Object.keys(arg)) add(`input:${k}`);
+      } catch {
+        // not JSON (an encrypted payload): no input markers
+      }
+    }
     const backoff = e.workflowExecutionStartedEventAttributes?.firstWorkflowTaskBackoff;
     if (backoff && (Number(backoff.seconds ?? 0) > 0 || (backoff.nanos ?? 0) > 0)) add('delayed-start');
     const scheduled = e.activityTaskScheduledEventAttributes?.activityType?.name;
