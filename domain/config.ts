@@ -203,7 +203,8 @@ export const VARIABLES = {
   // Payload encryption (every client and the worker); the list's own grammar is codec/keys.ts's
   REFUNDS_ENCRYPTION_KEYS: { schema: z.string().trim() },
 
-  // HTTP API (`npm run api`). REFUNDS_API_KEYS: name:role:key or name:role:sha256:<hex>, comma-separated (apiKeySpecs)
+  // HTTP API (`npm run api`). REFUNDS_API_KEYS: name:role:key or name:role:sha256:<hex>, comma-separated (apiKeySpecs);
+  // a role may be limited to merchant accounts: name:role@eu+asia:key (14c, docs/accounts.md)
   REFUNDS_API_KEYS: { schema: z.string().trim() },
   REFUNDS_API_TOKEN: { schema: token(8) },
   REFUNDS_API_PORT: { schema: port, fallback: '8080' },
@@ -573,6 +574,8 @@ export function encryptionSettings(env: Env): { keys?: string } {
 export interface ApiKeySpec {
   name: string;
   role: ApiRole;
+  /** `role@eu+asia` (14c): the merchant accounts whose refunds this key may see and act on; unset = every account. */
+  accounts?: string[];
   key?: string;
   sha256?: string;
 }
@@ -602,20 +605,34 @@ export function apiKeySpecs(value: string): ApiKeySpec[] {
   if (entries.length === 0) throw new ConfigError('REFUNDS_API_KEYS: no keys listed (name:role:key, comma-separated)');
   const roles = new Map<string, string>();
   return entries.map((entry, i) => {
-    const [name = '', role = '', ...rest] = entry.split(':');
+    const [name = '', roleField = '', ...rest] = entry.split(':');
     const where = `REFUNDS_API_KEYS entry ${i + 1}`;
     if (!KEY_NAME.test(name)) throw new ConfigError(`${where}: the name must be 1-64 of a-z 0-9 . _ - (got ${JSON.stringify(name)})`);
+    // `role` or `role@account+account` (14c): a key limited to merchant accounts.
+    const [role = '', accountText] = roleField.split('@', 2) as [string, string | undefined];
     if (!(API_ROLES as readonly string[]).includes(role)) throw new ConfigError(`${where} (${name}): the role must be one of ${API_ROLES.join(', ')}`);
-    if (roles.has(name) && roles.get(name) !== role) throw new ConfigError(`${where} (${name}): listed again with another role (two keys of one name are for rotation)`);
-    roles.set(name, role);
+    const accounts = accountText === undefined ? undefined : keyAccounts(accountText, `${where} (${name})`);
+    if (roles.has(name) && roles.get(name) !== roleField) throw new ConfigError(`${where} (${name}): listed again with another role or other accounts (two keys of one name are for rotation)`);
+    roles.set(name, roleField);
+    const limit = accounts ? { accounts } : {};
     if (rest[0] === 'sha256' && rest.length === 2) {
       if (!SHA256_HEX.test(rest[1]!)) throw new ConfigError(`${where} (${name}): sha256: must be followed by 64 lowercase hex digits`);
-      return { name, role: role as ApiRole, sha256: rest[1]! };
+      return { name, role: role as ApiRole, ...limit, sha256: rest[1]! };
     }
     const key = rest.join(':');
     if (!KEY_TEXT.test(key)) throw new ConfigError(`${where} (${name}): the key must be 8-512 printable ASCII characters without spaces or commas (or sha256:<hex>)`);
-    return { name, role: role as ApiRole, key };
+    return { name, role: role as ApiRole, ...limit, key };
   });
+}
+
+/** `eu+asia`: the accounts of a limited key (names as domain/accounts.ts has them; `default` allowed). */
+function keyAccounts(text: string, where: string): string[] {
+  const accounts = text.split('+');
+  for (const a of accounts) {
+    if (!ACCOUNT_NAME.test(a)) throw new ConfigError(`${where}: after role@ come merchant account names separated by +, each ${ACCOUNT_NAME_RULE} (got ${JSON.stringify(a)})`);
+  }
+  if (new Set(accounts).size !== accounts.length) throw new ConfigError(`${where}: an account is named twice after role@`);
+  return accounts;
 }
 
 /**
@@ -630,6 +647,12 @@ export function strongApiKey(key: string): boolean {
 export function apiSettings(env: Env): ApiSettings {
   const keysText = read(env, 'REFUNDS_API_KEYS');
   const keys = keysText ? apiKeySpecs(keysText) : undefined;
+  // A key limited to an account no provider has is a typo: refused at start (14c).
+  const known = allAccountNames(accountNames(env));
+  for (const k of keys ?? []) {
+    const unknown = (k.accounts ?? []).filter((a) => !known.includes(a));
+    if (unknown.length > 0) throw new ConfigError(`REFUNDS_API_KEYS (${k.name}): no provider has the merchant account ${unknown.map((a) => JSON.stringify(a)).join(', ')} (accounts: ${known.join(', ')}; <PROVIDER>_ACCOUNTS, docs/accounts.md)`);
+  }
   const token = read(env, 'REFUNDS_API_TOKEN');
   if (!keys && token === undefined) {
     throw new ConfigError('REFUNDS_API_TOKEN is required but not set (the bearer token clients must send), or REFUNDS_API_KEYS: named keys with roles (docs/http-api.md)');

@@ -26,11 +26,15 @@ export interface ApiKey {
   key?: Secret | string;
   /** ... or its SHA-256, 64 lowercase hex digits. */
   sha256?: string;
+  /** The merchant accounts this key is limited to (`role@eu+asia`, docs/accounts.md); unset = every account. */
+  accounts?: readonly string[];
 }
 
 export interface Identity {
   name: string;
   role: ApiRole;
+  /** Limited to these merchant accounts: another account's refunds are not found (404), not forbidden. */
+  accounts?: readonly string[];
 }
 
 export function sha256Hex(text: string): string {
@@ -49,7 +53,7 @@ export class ApiKeys {
     this.entries = keys.map((k) => {
       const hex = k.sha256 ?? (k.key === undefined ? undefined : sha256Hex(typeof k.key === 'string' ? k.key : k.key.reveal()));
       if (hex === undefined || !/^[0-9a-f]{64}$/.test(hex)) throw new Error(`api: key ${k.name} needs a key or its sha256`);
-      return { digest: Buffer.from(hex, 'hex'), identity: { name: k.name, role: k.role } };
+      return { digest: Buffer.from(hex, 'hex'), identity: { name: k.name, role: k.role, ...(k.accounts ? { accounts: k.accounts } : {}) } };
     });
   }
 

@@ -16,7 +16,12 @@ async function main(): Promise<void> {
   // REFUNDS_API_KEYS / REFUNDS_API_TOKEN and the rest of REFUNDS_API_*: domain/config.ts (weak keys refused off loopback).
   const { token: tokenText, keys: keySpecs, ...config } = apiSettings(process.env);
   const token = tokenText === undefined ? undefined : new Secret(tokenText);
-  const keys: ApiKey[] = (keySpecs ?? []).map((k) => (k.key !== undefined ? { name: k.name, role: k.role, key: new Secret(k.key) } : { name: k.name, role: k.role, sha256: k.sha256! }));
+  const keys: ApiKey[] = (keySpecs ?? []).map((k) => ({
+    name: k.name,
+    role: k.role,
+    ...(k.accounts ? { accounts: k.accounts } : {}), // limited to merchant accounts (docs/accounts.md)
+    ...(k.key !== undefined ? { key: new Secret(k.key) } : { sha256: k.sha256! }),
+  }));
   const temporal = loadTemporalConfig();
   // JSON lines (LOG_FORMAT=pretty for humans), keys and card/bank data redacted.
   const secrets = [...(token ? [token.reveal()] : []), ...keys.flatMap((k) => (k.key instanceof Secret ? [k.key.reveal()] : []))];

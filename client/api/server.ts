@@ -27,6 +27,7 @@ import type { RefundState } from '../../domain/state.js';
 import { RefundActionRejectedError, RefundConflictError, RefundNotFoundError } from '../errors.js';
 import { IdempotencyKeySchema } from '../input-hygiene.js';
 import type { RefundsClient } from '../refunds-client.js';
+import { installAccountScope } from './accounts-scope.js';
 import { allowed, ApiKeys, type ApiKey, type Identity, type Permission } from './auth.js';
 import { openApiDocument } from './openapi.js';
 import { registerRetryRoutes } from './retry-routes.js';
@@ -153,8 +154,8 @@ const ROUTES: { url: string; methods: string[] }[] = [
 ];
 const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'] as const;
 
-/** Refund ids: refund-<key>. Anything else through /v1/refunds/{id} is not found (object-level check). */
-const REFUND_ID = /^refund-[\x21-\x7e]{1,200}$/;
+/** Refund ids: refund-<key>, refund@<account>:<key> (domain/accounts.ts). Anything else through /v1/refunds/{id} is not found (object-level check). */
+const REFUND_ID = /^refund(-|@[a-z0-9-]{1,32}:)[\x21-\x7e]{1,200}$/;
 
 function refundIdParam(req: FastifyRequest): string {
   const id = (req.params as { id: string }).id;
@@ -275,6 +276,9 @@ export async function createApiServer(options: ApiServerOptions): Promise<Fastif
       throw new ApiError(403, 'forbidden', `the API key ${req.apiKey?.name ?? ''} (role ${req.apiKey?.role ?? 'none'}) may not ${config.permission === 'act' ? 'act on refunds (operator role needed)' : config.permission}`);
     }
   });
+
+  // A key limited to merchant accounts: other accounts' refunds are not found (client/api/accounts-scope.ts).
+  installAccountScope(app);
 
   // ------------------------------------------------------------------ tracing, access log, headers
   if (options.tracer) {
@@ -436,6 +440,8 @@ export async function createApiServer(options: ApiServerOptions): Promise<Fastif
         ...(q.paymentId ? { paymentId: q.paymentId } : {}),
         ...(q.createdAfter ? { createdAfter: new Date(q.createdAfter) } : {}),
         ...(q.createdBefore ? { createdBefore: new Date(q.createdBefore) } : {}),
+        // A key limited to merchant accounts lists theirs only.
+        ...(req.apiKey?.accounts ? { accounts: req.apiKey.accounts } : {}),
         ...(q.overdue ? { overdue: true } : {}),
         ...(q.limit ? { pageSize: q.limit } : {}),
         ...(q.pageToken ? { pageToken: q.pageToken } : {}),
