@@ -11,6 +11,7 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import type { Browser } from 'playwright-core';
 import { chromiumAvailable, launchChromium } from '../helpers/browser.js';
+import { utc } from '../../workflows/time.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REFUNDS_ONLY_QUERY, RefundsClient } from '../../client/refunds-client.js';
 import { startDevServer, type DevServer } from '../../scripts/dev-server.js';
@@ -94,6 +95,10 @@ describe.skipIf(!available && process.env.CI !== 'true')('Temporal Web UI in a r
     expect(text).toMatch(/Pending: Awaiting the admin review at SecPaid since \w{3} \d{1,2} \w{3} \d{4} \d{2}:\d{2} UTC/);
     expect(text).toMatch(/Next check: \w{3} \d{1,2} \w{3} \d{4} \d{2}:\d{2} UTC/);
     expect(text).toMatch(/Last SecPaid answer \(.*\): .*Refund request/);
+    // Its expected-by date (13c: SecPaid's answer + 10 days), as the refund keeps it.
+    const expectedBy = (await refunds.get(pendingId)).expectedBy!;
+    expect(Date.parse(expectedBy) - Date.now()).toBeGreaterThan(9 * 86_400_000);
+    expect(text).toContain(`Expected by: ${utc(expectedBy)}`);
     await page.screenshot({ path: join(PROJECT_ROOT, '.data', 'ui-refund.png'), fullPage: true });
 
     // The timeline: the pending check is a timer whose summary says what it waits for (not a retrying activity).
