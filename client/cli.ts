@@ -25,6 +25,7 @@ import { EXIT, FieldError, TemporalUnreachableError, UsageError } from './cli/ex
 import { listTable, showState, statusText, transitionLine } from './cli/format.js';
 import { COMMANDS, commandUsage, GLOBAL_FLAGS, OPTIONS, USAGE, type FlagName } from './cli/usage.js';
 import { watchRefund } from './cli/watch.js';
+import { bulkCommand } from './cli/bulk.js';
 import { retryCommand } from './cli/retry.js';
 
 const CONNECT_TIMEOUT = '5s';
@@ -221,6 +222,19 @@ async function run(command: string, args: string[], flags: Flags, config: Tempor
     }
     case 'retry': // linked retry (13b)
       prepared = retryCommand(id, safeAction('retry', { operator: str(flags, 'operator'), note: str(flags, 'note') }), client);
+      break;
+    case 'bulk':
+      // Bulk refund batches (client/cli/bulk.ts): the file is checked before client() connects.
+      prepared = async () => {
+        const abort = new AbortController();
+        const onSigint = () => abort.abort();
+        process.once('SIGINT', onSigint);
+        try {
+          return await bulkCommand(args, flags, client, { out: io.out, err: io.err, progress: process.stderr, json, intervalMs: 1000, signal: abort.signal });
+        } finally {
+          process.removeListener('SIGINT', onSigint);
+        }
+      };
       break;
     default:
       throw new UsageError(`unknown command ${JSON.stringify(command)}`);

@@ -36,6 +36,12 @@ export const OPTIONS = {
   // actions
   operator: { type: 'string' },
   note: { type: 'string' },
+  // bulk (14a)
+  'dry-run': { type: 'boolean' },
+  'allow-partial': { type: 'boolean' },
+  concurrency: { type: 'string' },
+  detach: { type: 'boolean' },
+  out: { type: 'string' },
   // api-key
   name: { type: 'string' },
   role: { type: 'string' },
@@ -89,6 +95,17 @@ refunds create --json-body '{...}' | --file request.json   (flags given as well 
     flags: ['note', 'operator'],
     usage:
       'refunds retry ID [--note N] [--operator O]\n  A new attempt (ID~retry-N) of a refund that ended failed or rejected and provably paid nothing\n  (a decline, an invalid request, Link Money TERMINAL_FAILED); the same attempt if retried before.',
+  },
+  bulk: {
+    args: ['SUBCOMMAND', 'FILE|ID'],
+    flags: ['dry-run', 'allow-partial', 'concurrency', 'detach', 'out', 'note', 'operator'],
+    usage: `refunds bulk create FILE [--dry-run] [--allow-partial] [--concurrency N] [--detach]
+refunds bulk status ID [--detach]     refunds bulk results ID [--out FILE]
+refunds bulk pause|resume|cancel ID [--note N] [--operator O]
+  Bulk refunds from a CSV (with a header) or JSONL file, one refund request per row
+  (docs/batch-format.md). Every row is validated first; any invalid row starts nothing unless
+  --allow-partial. The batch runs in the worker: progress is followed until its refunds are
+  final (Ctrl-C stops following, not the batch); status reattaches; results prints CSV.`,
   },
   'api-key': {
     args: [],
