@@ -124,6 +124,8 @@ describe('refund: a final answer at submission', { timeout: 180_000 }, () => {
       submittedAt: s.createdAt,
       sent,
       lastAnswer: { at, meaning: status, ...kept(facts) },
+      // How the final status was established (linked retry, domain/retry.ts): the answer, its refusal.
+      settledBy: { by: 'provider', ...(outcome.refusal ? { refusal: outcome.refusal } : {}), lostAnswers: 0 },
     });
     const submit = callsOf(log, 'submitRefund');
     expect(submit).toHaveLength(1);
