@@ -128,7 +128,7 @@ describe('expected-by and overdue', { timeout: 180_000 }, () => {
             refundId: s.refundId,
             status: 'pending',
             pendingReason: 'awaiting_admin_review',
-            expectedBy: s.expectedBy,
+            expectedBy: s.expectedBy!,
             at: mark.at,
             cause: mark.cause,
             provider: 'secpaid',
