@@ -18,6 +18,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { ProviderAdapter } from '../../activities/adapter.js';
 import type { CallContext } from '../../activities/context.js';
 import { createRefundActivities, type Adapters, type Edge, type SubmitRefundResult } from '../../activities/refunds.js';
+import { expectedByOf, parseExpectedByRules, parseSpan, type ExpectedBySpan } from '../../domain/expected-by.js';
 import type { RefundOutcome } from '../../domain/outcome.js';
 import { PAYMENT_LOCK_WORKFLOW_TYPE, paymentLockIdFor, type PaymentLockMemo } from '../../domain/payment-lock.js';
 import { PROVIDER_NAMES, type Provider } from '../../domain/providers.js';
@@ -82,9 +83,11 @@ const OPS = 'ops@example.com';
 // Driving refunds
 // ---------------------------------------------------------------------------------------------
 
-function startV2(h: Harness, input: RefundRequestInput): Promise<RefundHandle> {
+/** `expectedBy`: started as the client starts refunds now, with the date of this span from the (test-server) time of the request. */
+async function startV2(h: Harness, input: RefundRequestInput, expectedBy?: ExpectedBySpan): Promise<RefundHandle> {
   const req = parseRefundRequest(input);
-  return plainClient(h.env).workflow.start(refund, { taskQueue: h.taskQueue, workflowId: refundIdFor(req.idempotencyKey), args: [{ request: req }] });
+  const args = expectedBy ? { request: req, expectedBy: { at: expectedByOf(req, expectedBy, { requestedAt: await h.env.currentTimeMs() }), span: expectedBy } } : { request: req };
+  return plainClient(h.env).workflow.start(refund, { taskQueue: h.taskQueue, workflowId: refundIdFor(req.idempotencyKey), args: [args] });
 }
 
 const waitFor = (handle: RefundHandle, predicate: (s: RefundState) => boolean, timeoutMs?: number) => waitForState(handle as never, predicate, timeoutMs);
@@ -108,11 +111,11 @@ async function oneRefund(
   activities: V2Activities,
   input: RefundRequestInput,
   want: Parameters<typeof expectPath>[2],
-  opts: { drive?: (handle: RefundHandle) => Promise<void>; stepMs?: number } = {},
+  opts: { drive?: (handle: RefundHandle) => Promise<void>; stepMs?: number; expectedBy?: ExpectedBySpan } = {},
 ): Promise<Output[]> {
   const h = await ctx.refundWorker(activities);
   return h.worker.runUntil(async () => {
-    const handle = await startV2(h, input);
+    const handle = await startV2(h, input, opts.expectedBy);
     await opts.drive?.(handle);
     expectPath(scenario, await runToEnd(ctx.env, handle, opts.stepMs), want);
     return [{ handle }];
@@ -776,6 +779,44 @@ const V2_SCENARIOS: Omit<Scenario, 'version'>[] = [
           { part: 'original', handle: client.workflow.getHandle(created.refundId) },
           { part: 'attempt', handle: client.workflow.getHandle(attempt.refundId) },
         ];
+      });
+    },
+  },
+  // Expected-by and overdue (13c): started with expectedBy, passed while waiting --------------------
+  {
+    name: 'overdue-marked-then-approved',
+    description:
+      "SecPaid started with expectedBy (secpaid:1h) and a callbackUrl: submitted, awaiting the admin review, the date moved to SecPaid's answer + 1 h; checks at +2, +6, +14, +30 min find nothing; at +60 min marked overdue once (a transition, still pending awaiting_admin_review; the refund.overdue callback delivered); check 5 (+62 min) finds nothing, check 6 (+126 min) the Refund entry -> approved (its callback delivered)",
+    run: (ctx) =>
+      oneRefund(
+        ctx,
+        'overdue-marked-then-approved',
+        {
+          submitRefund: async () => answered(SP_SUBMITTED, SENT.secpaid, false),
+          checkRefund: script([SP_NO_ENTRY, SP_NO_ENTRY, SP_NO_ENTRY, SP_NO_ENTRY, SP_NO_ENTRY, SP_ENTRY]),
+          deliverCallback: async () => ({ httpStatus: 204, deliveredAt: new Date().toISOString(), attempt: 1 }),
+        },
+        request('secpaid', 'overdue-marked-then-approved', { callbackUrl: CALLBACK_URL }),
+        { status: 'approved', checks: 6, transitions: ['pending', 'pending', 'pending', 'approved'] },
+        { stepMs: 10 * MINUTE, expectedBy: parseSpan('1h') },
+      ),
+  },
+  {
+    name: 'prod-secpaid-overdue-then-approved-by-operator',
+    server: 'dev',
+    description:
+      "Started through RefundsClient.create with REFUNDS_EXPECTED_BY=secpaid:1s on a dev server (RefundExpectedBy set at start), the real activities on a scripted SecPaid: submitted, awaiting the admin review -> RefundExpectedBy upserted to SecPaid's answer + 1 s -> the overdue timer fires: marked overdue once (still pending) -> RefundsClient.approve -> approved, the first check's timer canceled",
+    run: async (ctx) => {
+      const h = await ctx.refundWorker(realActivities({ secpaid: { submit: async () => SP_SUBMITTED } }));
+      const refunds = new RefundsClient(plainClient(ctx.env), h.taskQueue, parseExpectedByRules('secpaid:1s'));
+      const input = request('secpaid', 'prod-secpaid-overdue-then-approved-by-operator', { payment: { payId: '42098' } });
+      return h.worker.runUntil(async () => {
+        const { refund: created } = await refunds.create(input);
+        const handle = plainClient(ctx.env).workflow.getHandle<typeof refund>(created.refundId);
+        await waitFor(handle, (s) => s.overdueAt !== undefined);
+        await refunds.approve(created.refundId, { operator: OPS, note: 'approved in the SecPaid dashboard' });
+        expectPath('prod-secpaid-overdue-then-approved-by-operator', await refunds.waitForFinal(created.refundId), { status: 'approved', checks: 0, transitions: ['pending', 'pending', 'pending', 'approved'] });
+        return [{ handle }];
       });
     },
   },
