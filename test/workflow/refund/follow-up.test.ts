@@ -97,6 +97,7 @@ describe('refund: pending at submission, then checks', { timeout: 180_000 }, () 
       sent: { full: false, sendMinor: 25050 },
       checks: 3,
       lastAnswer: { at: t2, meaning: 'approved', refundId: 'rfn_1', status: 'succeeded', amountMinor: 25050 },
+      settledBy: { by: 'provider', lostAnswers: 0 },
     });
 
     expect(log.names()).toEqual(['submitRefund', 'checkRefund', 'checkRefund', 'checkRefund']);

@@ -106,6 +106,7 @@ describe('Link Money: the settlement hold', { timeout: 180_000 }, () => {
       sent: { full: false, sendMinor: 1999 },
       checks: 1,
       lastAnswer: { at: t2, meaning: 'authorized', refundId: 'rf_01', status: 'AUTHORIZED', amountMinor: 1999 },
+      settledBy: { by: 'provider', lostAnswers: 0 },
     });
     expect(log.names()).toEqual(['submitRefund', 'checkRefund']);
     const check = callsOf(log, 'checkRefund')[0]!;

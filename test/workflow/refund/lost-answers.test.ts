@@ -71,6 +71,7 @@ describe('refund: lost answers', { timeout: 180_000 }, () => {
       submittedAt: t0,
       sent: { full: true },
       lastAnswer: { at: t1, meaning: 'approved', status: 'APPROVED', code: '00', message: 'Approved', amountMinor: 5000 },
+      settledBy: { by: 'provider', lostAnswers: 1 },
     });
     expect(log.names()).toEqual(['submitRefund', 'lookUpRefund']);
     const [submit] = callsOf(log, 'submitRefund');

@@ -73,6 +73,7 @@ describe('SecPaid: the admin review', { timeout: 180_000 }, () => {
       sent: SENT,
       checks: 4,
       lastAnswer: { at: t2, meaning: 'approved', refundId: '20261201-pi-0000000001', status: 'Refund', amountMinor: 2500 },
+      settledBy: { by: 'provider', lostAnswers: 0 },
     });
     const checks = callsOf(log, 'checkRefund');
     const starts = [Date.parse(t1!), ...checks.map((c) => c.atMs)];
