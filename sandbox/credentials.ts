@@ -44,6 +44,44 @@ export function credentialsFromEnv(env: NodeJS.ProcessEnv): Partial<SandboxCrede
   return out;
 }
 
+/**
+ * More merchant accounts (docs/accounts.md): each a name and its own credentials, the unset ones
+ * made from the name (`skey_test_sandbox_reservepay_eu`, ...), so a test can prove each
+ * account's requests reach the sandbox with that account's credentials (the request log names the
+ * merchant). The default credentials are merchant `default`.
+ */
+export function resolveMerchants(named: Record<string, Partial<SandboxCredentials>> = {}, defaults: SandboxCredentials): Record<string, SandboxCredentials> {
+  const out: Record<string, SandboxCredentials> = { default: defaults };
+  for (const [name, partial] of Object.entries(named)) {
+    if (name === 'default') throw new Error('merchant "default" is the sandbox\'s own credentials');
+    const tag = name.replace(/[^A-Za-z0-9]/g, '');
+    out[name] = resolveCredentials({
+      secpaidToken: `sandbox-secpaid-token-${tag}`,
+      secpaidUserId: String(2000 + Object.keys(out).length),
+      linkmoneyClientId: `sandbox-linkmoney-client-${tag}`,
+      linkmoneyClientSecret: `sandbox-linkmoney-secret-${tag}`,
+      openpaydApiKey: `${tag}${'0'.repeat(32)}`.slice(0, 32),
+      reservepayApiKey: `skey_test_sandbox_reservepay_${tag}`,
+      ...partial,
+    });
+  }
+  for (const field of Object.keys(defaults) as (keyof SandboxCredentials)[]) {
+    if (field === 'secpaidUserId') continue;
+    const seen = new Map<string, string>();
+    for (const [name, c] of Object.entries(out)) {
+      if (seen.has(c[field])) throw new Error(`merchants ${seen.get(c[field])} and ${name} have the same ${field}`);
+      seen.set(c[field], name);
+    }
+  }
+  return out;
+}
+
+/** The merchant whose credential this is (`field` of its credentials), or undefined. */
+export function merchantWith(merchants: Record<string, SandboxCredentials>, field: keyof SandboxCredentials, value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  return Object.entries(merchants).find(([, c]) => c[field] === value)?.[0];
+}
+
 export function resolveCredentials(partial: Partial<SandboxCredentials> = {}): SandboxCredentials {
   const creds = { ...SANDBOX_CREDENTIALS, ...partial };
   if (creds.openpaydApiKey.length !== 32) {

@@ -16,6 +16,8 @@ export interface SandboxContext {
   store: SandboxStore;
   clock: SandboxClock;
   creds: SandboxCredentials;
+  /** Every merchant's credentials by name, `default` (= creds) first (docs/accounts.md). */
+  merchants: Record<string, SandboxCredentials>;
   /** Persist the state (after a change). */
   save(): void;
 }
@@ -28,6 +30,14 @@ export interface ProviderRequest {
   headers: IncomingMessage['headers'];
   rawBody: Buffer;
   remoteAddress: string;
+  /** The merchant whose credentials the request carried, set by the provider once it authenticated it (the request log shows it). */
+  merchant?: string;
+}
+
+/** The context as seen by one merchant: its own credentials (`creds`). */
+export function asMerchant(ctx: SandboxContext, req: ProviderRequest, merchant: string): SandboxContext {
+  req.merchant = merchant;
+  return merchant === 'default' ? ctx : { ...ctx, creds: ctx.merchants[merchant]! };
 }
 
 export function json(status: number, body: unknown, headers?: Record<string, string>): Reply {

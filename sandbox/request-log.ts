@@ -15,6 +15,8 @@ export interface LoggedRequest {
   status: number | null;
   outcome: 'answered' | 'reset' | 'dropped_after_commit' | 'malformed';
   fault: string | null;
+  /** The merchant account whose credentials the request carried (docs/accounts.md); null when none matched. */
+  merchant: string | null;
   durationMs: number;
   body: unknown;
 }

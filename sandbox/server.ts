@@ -7,7 +7,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import type { Provider } from '../domain/providers.js';
 import { createAdmin } from './admin.js';
 import { SandboxClock } from './clock.js';
-import { resolveCredentials, type SandboxCredentials } from './credentials.js';
+import { resolveCredentials, resolveMerchants, type SandboxCredentials } from './credentials.js';
 import { FaultInjector, type Fault } from './faults.js';
 import type { ProviderRequest, Reply, SandboxContext } from './http.js';
 import { createLinkMoney } from './providers/linkmoney.js';
@@ -38,6 +38,8 @@ export interface SandboxOptions {
   /** Start the sandbox clock at this ISO instant (it then ticks with real time). */
   now?: string;
   credentials?: Partial<SandboxCredentials>;
+  /** More merchant accounts by name, each with its own credentials (unset ones made from the name; docs/accounts.md). */
+  merchants?: Record<string, Partial<SandboxCredentials>>;
   /** Seed of the fault-injection PRNG (default 1). */
   seed?: number;
 }
@@ -50,6 +52,8 @@ export interface RunningSandbox {
   /** Base URL of each provider and of the admin API. */
   urls: Record<Provider | 'admin', string>;
   credentials: SandboxCredentials;
+  /** Every merchant's credentials, `default` (= credentials) included. */
+  merchants: Record<string, SandboxCredentials>;
   clock: SandboxClock;
   store: SandboxStore;
   faults: FaultInjector;
@@ -104,7 +108,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
   if (options.now) clock.set(options.now);
   const faults = new FaultInjector(options.seed ?? 1);
   const requests = new RequestLog();
-  const ctx: SandboxContext = { store, clock, creds, save: () => store.save(clock.snapshot()) };
+  const merchants = resolveMerchants(options.merchants, creds);
+  const ctx: SandboxContext = { store, clock, creds, merchants, save: () => store.save(clock.snapshot()) };
   const secpaid = createSecPaid();
   const providers: Record<Provider, { handle(req: ProviderRequest, ctx: SandboxContext): Promise<Reply> | Reply }> = {
     secpaid,
@@ -124,15 +129,17 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
     });
   let closing = false;
 
-  async function handleProvider(provider: Provider, route: string, req: IncomingMessage, res: ServerResponse, body: Buffer, url: URL): Promise<Pick<LoggedRequest, 'status' | 'outcome' | 'fault'>> {
-    const preq: ProviderRequest = {
-      method: req.method ?? 'GET',
-      route,
-      query: url.searchParams,
-      headers: req.headers,
-      rawBody: body,
-      remoteAddress: req.socket.remoteAddress ?? 'unknown',
-    };
+  async function handleProvider(provider: Provider, route: string, req: IncomingMessage, res: ServerResponse, body: Buffer, url: URL): Promise<Pick<LoggedRequest, 'status' | 'outcome' | 'fault' | 'merchant'>> {
+    const preq = providerRequest(route, req, body, url);
+    return { ...(await answerProvider(provider, preq, req, res)), merchant: preq.merchant ?? null };
+  }
+
+  function providerRequest(route: string, req: IncomingMessage, body: Buffer, url: URL): ProviderRequest {
+    return { method: req.method ?? 'GET', route, query: url.searchParams, headers: req.headers, rawBody: body, remoteAddress: req.socket.remoteAddress ?? 'unknown' };
+  }
+
+  async function answerProvider(provider: Provider, preq: ProviderRequest, req: IncomingMessage, res: ServerResponse): Promise<Pick<LoggedRequest, 'status' | 'outcome' | 'fault'>> {
+    const route = preq.route;
     const fault: Fault | undefined = faults.pick(provider, route);
     const kind = fault?.kind ?? null;
     const run = async (): Promise<Reply> => {
@@ -258,6 +265,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
       admin: url + ADMIN_PREFIX,
     },
     credentials: creds,
+    merchants,
     clock,
     store,
     faults,

@@ -71,6 +71,8 @@ export interface SandboxRefund {
 export interface LinkMoneyToken {
   expiresAt: number;
   scope: string;
+  /** The merchant whose client credentials got it (unset: default). */
+  merchant?: string;
 }
 
 export interface PersistedState {

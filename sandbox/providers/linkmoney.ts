@@ -8,6 +8,7 @@ import { settlementHoldEnds } from '../../domain/calendar.js';
 import { parseDecimalNumber, parseDecimalString, toDecimalString } from '../../domain/money.js';
 import type { SandboxPayment, SandboxRefund } from '../state.js';
 import { header, json, mediaType, parseFormBody, parseJsonBody, type ProviderRequest, type Reply, type SandboxContext } from '../http.js';
+import { merchantWith } from '../credentials.js';
 
 const LINKMONEY_TOKEN_TTL_SECONDS = 3600;
 export const LINKMONEY_SCOPE = 'Link-Payment';
@@ -74,7 +75,9 @@ export function createLinkMoney() {
     const m = /^Bearer\s+(\S+)$/i.exec(auth);
     if (!m) return false;
     const token = ctx.store.state.linkmoneyTokens[m[1]!];
-    return token !== undefined && ctx.clock.nowMs() < token.expiresAt;
+    if (token === undefined || ctx.clock.nowMs() >= token.expiresAt) return false;
+    req.merchant = token.merchant ?? 'default'; // whose client credentials got the token (docs/accounts.md)
+    return true;
   }
 
   async function tokens(req: ProviderRequest, ctx: SandboxContext): Promise<Reply> {
@@ -83,15 +86,18 @@ export function createLinkMoney() {
     }
     const form = await parseFormBody(req);
     if (form.grant_type !== 'client_credentials') return linkError(400, 'UNSUPPORTED_GRANT_TYPE', 'grant_type must be client_credentials');
-    if (form.client_id !== ctx.creds.linkmoneyClientId || form.client_secret !== ctx.creds.linkmoneyClientSecret) {
+    // Any merchant's client credentials (docs/accounts.md), both of the same merchant.
+    const merchant = merchantWith(ctx.merchants, 'linkmoneyClientId', form.client_id);
+    if (!merchant || ctx.merchants[merchant]!.linkmoneyClientSecret !== form.client_secret) {
       return linkError(401, 'INVALID_CLIENT', 'Invalid client credentials');
     }
+    req.merchant = merchant;
     const scope = form.scope ?? '';
     if (!scope.split(/\s+/).includes(LINKMONEY_SCOPE)) return linkError(400, 'INVALID_SCOPE', `scope must include ${LINKMONEY_SCOPE}`);
     const accessToken = randomBytes(24).toString('base64url');
     const now = ctx.clock.nowMs();
     for (const [t, v] of Object.entries(ctx.store.state.linkmoneyTokens)) if (v.expiresAt <= now) delete ctx.store.state.linkmoneyTokens[t];
-    ctx.store.state.linkmoneyTokens[accessToken] = { expiresAt: now + LINKMONEY_TOKEN_TTL_SECONDS * 1000, scope };
+    ctx.store.state.linkmoneyTokens[accessToken] = { expiresAt: now + LINKMONEY_TOKEN_TTL_SECONDS * 1000, scope, ...(merchant === 'default' ? {} : { merchant }) };
     ctx.save();
     return json(200, { token_type: 'Bearer', expires_in: LINKMONEY_TOKEN_TTL_SECONDS, access_token: accessToken, scope });
   }

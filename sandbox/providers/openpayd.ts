@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import type { SandboxContext, ProviderRequest, Reply } from '../http.js';
 import { json, mediaType, parseFormBody, parseJsonBody } from '../http.js';
+import { merchantWith } from '../credentials.js';
 import type { SandboxPayment, SandboxRefund } from '../state.js';
 
 const OPENPAYD_REFUNDABLE_METHODS = ['CREDITCARD', 'VISA'] as const;
@@ -26,7 +27,7 @@ function openpaydAccountPartial(ctx: SandboxContext, apiKey: string): boolean {
 }
 
 function knownKey(ctx: SandboxContext, apiKey: string): boolean {
-  return apiKey.length === 32 && (apiKey === ctx.creds.openpaydApiKey || apiKey in ctx.store.state.openpaydAccounts);
+  return apiKey.length === 32 && (merchantWith(ctx.merchants, 'openpaydApiKey', apiKey) !== undefined || apiKey in ctx.store.state.openpaydAccounts);
 }
 
 /** Cents already refunded or on their way (APPROVED + PENDING). */
@@ -52,7 +53,7 @@ export function createOpenPayd() {
 
   type Located = { ok: true; payment: SandboxPayment; apiKey: string; echo: Record<string, unknown> } | { ok: false; reply: Reply };
 
-  function locate(body: z.infer<typeof Body>, ctx: SandboxContext): Located {
+  function locate(body: z.infer<typeof Body>, ctx: SandboxContext, req: ProviderRequest): Located {
     const echo: Record<string, unknown> = {};
     if (given(body.transactionId)) echo.transactionId = String(body.transactionId);
     if (given(body.referenceNo)) echo.referenceNo = String(body.referenceNo);
@@ -61,6 +62,8 @@ export function createOpenPayd() {
     }
     const apiKey = String(body.apiKey);
     if (!knownKey(ctx, apiKey)) return { ok: false, reply: result(5, 'ERROR', 'Invalid apiKey', echo) };
+    const merchant = merchantWith(ctx.merchants, 'openpaydApiKey', apiKey);
+    if (merchant) req.merchant = merchant; // the request log names it (docs/accounts.md)
     const payment = ctx.store.payment('openpayd', String(body.transactionId));
     if (!payment || payment.account !== apiKey || payment.referenceNo !== String(body.referenceNo)) {
       return { ok: false, reply: result(14, 'ERROR', 'Transaction not found', echo) };
@@ -68,8 +71,8 @@ export function createOpenPayd() {
     return { ok: true, payment, apiKey, echo };
   }
 
-  function refund(body: z.infer<typeof Body>, ctx: SandboxContext): Reply {
-    const located = locate(body, ctx);
+  function refund(body: z.infer<typeof Body>, ctx: SandboxContext, req: ProviderRequest): Reply {
+    const located = locate(body, ctx, req);
     if (!located.ok) return located.reply;
     const { payment, apiKey, echo } = located;
     const date = Math.floor(ctx.clock.nowMs() / 1000);
@@ -118,8 +121,8 @@ export function createOpenPayd() {
     return pending ? result(283, 'PENDING', 'Waiting', fields) : result('00', 'APPROVED', 'Approved', fields);
   }
 
-  function status(body: z.infer<typeof Body>, ctx: SandboxContext): Reply {
-    const located = locate(body, ctx);
+  function status(body: z.infer<typeof Body>, ctx: SandboxContext, req: ProviderRequest): Reply {
+    const located = locate(body, ctx, req);
     if (!located.ok) return located.reply;
     const p = located.payment;
     const refunds = ctx.store.refundsOf('openpayd', p.id);
@@ -149,7 +152,7 @@ export function createOpenPayd() {
       const raw = await readBody(req);
       const parsed = raw === null ? null : Body.safeParse(raw);
       if (!parsed || !parsed.success) return json(400, { code: 12, status: 'ERROR', message: 'Invalid request body' });
-      return route === '/pw/v3/payment/refund' ? refund(parsed.data, ctx) : status(parsed.data, ctx);
+      return route === '/pw/v3/payment/refund' ? refund(parsed.data, ctx, req) : status(parsed.data, ctx, req);
     },
   };
 }

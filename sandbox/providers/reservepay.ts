@@ -6,7 +6,8 @@
  */
 import { z } from 'zod';
 import type { ProviderRequest, Reply, SandboxContext } from '../http.js';
-import { header, json, mediaType, parseJsonBody } from '../http.js';
+import { asMerchant, header, json, mediaType, parseJsonBody } from '../http.js';
+import { merchantWith } from '../credentials.js';
 import type { SandboxPayment, SandboxRefund } from '../state.js';
 
 export const RESERVEPAY_API_VERSION = '2025-04-01';
@@ -168,12 +169,14 @@ export function createReservepay() {
       if (!fn) return json(404, ['NOT_FOUND', 'Unknown endpoint', { path: req.route }]);
       if (req.method !== 'POST') return json(405, ['INVALID_ARGUMENTS', 'Method not allowed', { method: req.method }]);
       const auth = /^Bearer\s+(\S+)$/i.exec(header(req, 'authorization') ?? '');
-      if (!auth || auth[1] !== ctx.creds.reservepayApiKey) return rpError('UNAUTHORIZED', 'Invalid or missing API key', null);
+      // Any merchant's key (docs/accounts.md); the request log names whose it was.
+      const merchant = merchantWith(ctx.merchants, 'reservepayApiKey', auth?.[1]);
+      if (!merchant) return rpError('UNAUTHORIZED', 'Invalid or missing API key', null);
       const version = header(req, 'api-version');
       if (version !== RESERVEPAY_API_VERSION) {
         return rpError('BAD_VERSION', `Unsupported API version ${JSON.stringify(version ?? null)}`, { supported: [RESERVEPAY_API_VERSION] });
       }
-      return fn(req, ctx);
+      return fn(req, asMerchant(ctx, req, merchant));
     },
   };
 }

@@ -5,7 +5,8 @@
  */
 import { parseDecimalNumber, parseDecimalString, toDecimalString } from '../../domain/money.js';
 import type { SandboxPayment, SandboxRefund } from '../state.js';
-import { header, json, mediaType, parseFormBody, parseJsonBody, type ProviderRequest, type Reply, type SandboxContext } from '../http.js';
+import { asMerchant, header, json, mediaType, parseFormBody, parseJsonBody, type ProviderRequest, type Reply, type SandboxContext } from '../http.js';
+import { merchantWith } from '../credentials.js';
 
 export const SECPAID_MESSAGES = {
   success: 'Refund request has been sent successfully, You will get update within 5-10 days',
@@ -223,10 +224,13 @@ export function createSecPaid() {
       const route = req.route.replace(/\/+$/, '');
       if (route !== '/refundPayment' && route !== '/getPayInTransactions') return fail(SECPAID_MESSAGES.notFound, 404);
       if (req.method !== 'POST') return fail('Method not allowed', 405);
-      if (token !== ctx.creds.secpaidToken) return fail(SECPAID_MESSAGES.badToken);
+      // Any merchant's token (docs/accounts.md): it sees its own user's payments; the request log names it.
+      const merchant = merchantWith(ctx.merchants, 'secpaidToken', token);
+      if (!merchant) return fail(SECPAID_MESSAGES.badToken);
       const body = await readBody(req);
       if (body === null) return fail(SECPAID_MESSAGES.invalidParam, 400);
-      return route === '/refundPayment' ? refundPayment(body, ctx) : getPayInTransactions(body, ctx);
+      const as = asMerchant(ctx, req, merchant);
+      return route === '/refundPayment' ? refundPayment(body, as) : getPayInTransactions(body, as);
     },
   };
 }
