@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { CURRENCY_CODES } from '../../domain/money.js';
 import { MinorUnits } from '../../domain/refund.js';
 import { IDEMPOTENCY_KEY_MESSAGE, IDEMPOTENCY_KEY_PATTERN, IdempotencyKeySchema, SAFE_TEXT_MESSAGE, SAFE_TEXT_PATTERN } from '../input-hygiene.js';
+import { approvalPaths, approvalSchemas } from './approval-openapi.js';
 import { retryOperation } from './retry-openapi.js';
 import { ACTION_BODIES, CreateRefundBodySchema, ErrorSchema, ListQuerySchema, RefundListSchema, RefundRowSchema, RefundSchema } from './schemas.js';
 
@@ -167,11 +168,12 @@ export function openApiDocument(serverUrl?: string): JsonSchema {
           responses: { '200': { description: 'the refund', content: json(ref('Refund')) }, ...COMMON_ERRORS, '404': errorResponse('no refund with this id') },
         },
       },
-      '/v1/refunds/{id}/approve': { post: actionOperation('approve', "Record SecPaid's admin review: approved") },
-      '/v1/refunds/{id}/reject': { post: actionOperation('reject', "Record SecPaid's admin review: rejected, with its reason") },
+      '/v1/refunds/{id}/approve': { post: actionOperation('approve', "Record SecPaid's admin review: approved (SecPaid only, once submitted; not four-eyes approval)") },
+      '/v1/refunds/{id}/reject': { post: actionOperation('reject', "Record SecPaid's admin review: rejected, with its reason (SecPaid only; not four-eyes approval)") },
       '/v1/refunds/{id}/cancel': { post: actionOperation('cancel', 'Cancel a refund not yet submitted') },
       '/v1/refunds/{id}/resolve': { post: actionOperation('resolve', 'Settle a refund in needs_attention') },
       '/v1/refunds/{id}/retry': { post: retryOperation({ refundIdParam, json, ref, errorResponse, commonErrors: COMMON_ERRORS, bodyErrors: BODY_ERRORS }) },
+      ...approvalPaths({ refundIdParam, json, ref, errorResponse, commonErrors: COMMON_ERRORS, bodyErrors: BODY_ERRORS }, { approve: actionOperation('approve', "Record SecPaid's admin review: approved"), reject: actionOperation('reject', "Record SecPaid's admin review: rejected, with its reason") }),
       '/healthz': {
         get: { operationId: 'healthz', summary: 'Liveness', security: [], responses: { '200': { description: 'the process is up', content: json({ type: 'object' }) } } },
       },
@@ -202,6 +204,7 @@ export function openApiDocument(serverUrl?: string): JsonSchema {
         CancelBody: actionBodySchema('cancel'),
         ResolveBody: actionBodySchema('resolve'),
         RetryBody: actionBodySchema('cancel'),
+        ...approvalSchemas(),
         Refund: outputSchema(RefundSchema),
         RefundRow: outputSchema(RefundRowSchema),
         RefundList: outputSchema(RefundListSchema),

@@ -4,6 +4,7 @@
  * validate requests and generate the OpenAPI document (openapi.ts).
  */
 import { z } from 'zod';
+import { APPROVAL_STATES } from '../../domain/approval.js';
 import { PROVIDERS } from '../../domain/providers.js';
 import { PENDING_REASONS, REFUND_STATUSES } from '../../domain/status.js';
 import { OPERATOR_INPUT_SCHEMAS } from '../../domain/operator.js';
@@ -42,6 +43,11 @@ export const ListQuerySchema = z.strictObject({
     .transform((v) => v === 'true')
     .optional()
     .meta({ description: 'true: only refunds past their expectedBy that are not final (RefundExpectedBy < now AND RefundStatus pending or needs_attention)' }),
+  awaitingApproval: z
+    .enum(['true', 'false'], { error: 'awaitingApproval must be true or false' })
+    .transform((v) => v === 'true')
+    .optional()
+    .meta({ description: 'true: only refunds awaiting four-eyes approval (RefundApproval = awaiting), not SecPaid review' }),
   limit: z
     .string()
     .regex(/^\d+$/, 'limit must be a whole number from 1 to 1000')
@@ -92,6 +98,20 @@ export const RefundSchema = z
     nextCheckAt: z.string().optional(),
     expectedBy: z.string().optional().meta({ description: "when the refund is expected to be final (ISO): SecPaid's answer + 10 days, Link Money's hold end + 1 h, OpenPayd/Reservepay the request + 15 min by default (REFUNDS_EXPECTED_BY); absent on refunds started before it" }),
     overdueAt: z.string().optional().meta({ description: 'when it was marked overdue (passed expectedBy while not final); set once' }),
+    approval: z
+      .looseObject({
+        state: z.enum(APPROVAL_STATES),
+        requester: z.string().meta({ description: "who asked for the refund (an API key's name, the CLI's REFUNDS_IDENTITY); may not decide it" }),
+        threshold: z.looseObject({ currency: z.string(), provider: z.enum(PROVIDERS).optional(), amountMinor: z.number().int() }),
+        requestedAt: z.string(),
+        deadline: z.string().meta({ description: 'no decision by then: the refund is canceled' }),
+        decidedAt: z.string().optional(),
+        decidedBy: z.string().optional(),
+        note: z.string().optional(),
+        reason: z.string().optional(),
+      })
+      .optional()
+      .meta({ description: 'four-eyes approval (not SecPaid review): only on refunds that reached an approval threshold' }),
     attention: z.string().optional(),
     resolvedBy: z.string().optional(),
   });

@@ -30,6 +30,7 @@ import type { RefundsClient } from '../refunds-client.js';
 import { installAccountScope } from './accounts-scope.js';
 import { allowed, ApiKeys, type ApiKey, type Identity, type Permission } from './auth.js';
 import { openApiDocument } from './openapi.js';
+import { registerApprovalRoutes } from './approval-routes.js';
 import { registerRetryRoutes } from './retry-routes.js';
 import { ACTION_BODIES, ACTIONS, CreateRefundBodySchema, ListQuerySchema, type Action } from './schemas.js';
 
@@ -327,7 +328,8 @@ export async function createApiServer(options: ApiServerOptions): Promise<Fastif
           : validationError(fields);
     } else if (err instanceof RefundNotFoundError) apiError = new ApiError(404, 'not_found', err.message);
     else if (err instanceof RefundActionRejectedError) {
-      apiError = err.kind === 'not_allowed' ? new ApiError(409, 'action_not_allowed', err.message) : new ApiError(422, 'action_invalid', err.message);
+      apiError =
+        err.kind === 'not_allowed' ? new ApiError(409, 'action_not_allowed', err.message) : err.kind === 'forbidden' ? new ApiError(403, 'forbidden', err.message) : new ApiError(422, 'action_invalid', err.message);
     } else if (err instanceof RefundConflictError) {
       apiError = new ApiError(409, 'idempotency_conflict', err.message, err.differences.map((d) => ({ path: d, message: 'differs from the request first sent under this Idempotency-Key' })));
     } else if (err instanceof RefundRequestError) {
@@ -415,7 +417,8 @@ export async function createApiServer(options: ApiServerOptions): Promise<Fastif
       }
     },
     handler: async (req, reply) => {
-      const { refund, created } = await refunds.create(req.body);
+      // The requester (four-eyes approval) is the API key's name, never a string from the body.
+      const { refund, created } = await refunds.create(req.body, { requester: req.apiKey!.name });
       // A repeat of the same key and body replays the first answer: 201 and the same refund.
       return reply
         .code(201)
@@ -443,6 +446,7 @@ export async function createApiServer(options: ApiServerOptions): Promise<Fastif
         // A key limited to merchant accounts lists theirs only.
         ...(req.apiKey?.accounts ? { accounts: req.apiKey.accounts } : {}),
         ...(q.overdue ? { overdue: true } : {}),
+        ...(q.awaitingApproval ? { awaitingApproval: true } : {}),
         ...(q.limit ? { pageSize: q.limit } : {}),
         ...(q.pageToken ? { pageToken: q.pageToken } : {}),
       });
@@ -452,6 +456,7 @@ export async function createApiServer(options: ApiServerOptions): Promise<Fastif
 
   app.get('/v1/refunds/:id', { config: { permission: 'read' } satisfies RouteConfig }, async (req) => refunds.get(refundIdParam(req)));
   registerRetryRoutes(app, { refunds, refundIdParam }); // linked retry (13b)
+  registerApprovalRoutes(app, { refunds, refundIdParam, ensureRefundWorkflow }); // four-eyes approval, SecPaid review aliases (13a)
 
   for (const action of Object.keys(ACTIONS) as Action[]) {
     app.post(`/v1/refunds/:id/${action}`, {
