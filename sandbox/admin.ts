@@ -14,6 +14,7 @@ import { openpaydRefunded } from './providers/openpayd.js';
 import { reservepayRefunded } from './providers/reservepay.js';
 import { secpaidTransactionId } from './providers/secpaid.js';
 import type { RequestLog } from './request-log.js';
+import { reconciliationRoutes } from './reconciliation.js';
 import type { SandboxPayment, SandboxRefund } from './state.js';
 
 const DEFAULT_CURRENCY: Record<Provider, CurrencyCode> = { secpaid: 'EUR', linkmoney: 'USD', openpayd: 'EUR', reservepay: 'THB' };
@@ -318,6 +319,8 @@ export function createAdmin(deps: AdminDeps) {
       ctx.save();
       return json(200, { reset: true, clock: clock.describe() });
     }],
+    // Reconciliation mismatches made on purpose (sandbox/reconciliation.ts).
+    ...reconciliationRoutes(ctx, refundView),
     ['GET', /^\/state$/, () => json(200, { ...store.state, clock: clock.describe(), payments: store.state.payments.map(paymentView), linkmoneyTokens: Object.keys(store.state.linkmoneyTokens).length })],
   ];
 
