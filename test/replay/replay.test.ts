@@ -126,6 +126,9 @@ const REQUIRED_V2: Record<string, Required & { type: typeof REFUND | typeof LOCK
   'payment-lock-delayed-start-lock-holder-closed': { type: LOCK, scenario: 'payment-lock-delayed-start', shows: ['delayed-start', 'signal-out-failed:paymentLockProbe'], lacks: ['timer'] },
   // Linked retry (13b): a refund declined at submission, and its attempt started with retryOf.
   'prod-retry-after-decline-original': { type: REFUND, scenario: 'prod-retry-after-decline', status: 'rejected', shows: ['activity:submitRefund=1', 'upsert:RefundStatus'], lacks: ['input:retryOf', 'timer', 'activity:releasePaymentLock'], path: ['pending', 'rejected'] },
+  // Expected-by and overdue (13c): past its date while waiting, marked once (a transition, a callback); on a dev server the date's upsert after SecPaid's answer.
+  'overdue-marked-then-approved': { type: REFUND, status: 'approved', shows: ['input:expectedBy', 'activity:checkRefund=6', 'timer=7', 'activity:deliverCallback=2'], lacks: ['timer-canceled', 'upsert'], path: ['pending', 'approved'] },
+  'prod-secpaid-overdue-then-approved-by-operator': { type: REFUND, status: 'approved', shows: ['input:expectedBy', 'upsert:RefundExpectedBy=1', 'timer=2', 'timer-canceled=1', 'update:approveRefund', 'upsert:RefundStatus'], lacks: ['activity:checkRefund'], path: ['pending', 'approved'] },
   'prod-retry-after-decline-attempt': { type: REFUND, scenario: 'prod-retry-after-decline', status: 'approved', shows: ['input:retryOf', 'activity:submitRefund=1', 'upsert:RefundAmount'], lacks: ['timer', 'activity:releasePaymentLock'], path: ['pending', 'approved'] },
 };
 
