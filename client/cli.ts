@@ -27,6 +27,8 @@ import { COMMANDS, commandUsage, GLOBAL_FLAGS, OPTIONS, USAGE, type FlagName } f
 import { watchRefund } from './cli/watch.js';
 import { bulkCommand } from './cli/bulk.js';
 import { retryCommand } from './cli/retry.js';
+import { fourEyesCommand } from './cli/approval.js';
+import { cliIdentity } from '../domain/config.js';
 
 const CONNECT_TIMEOUT = '5s';
 
@@ -126,7 +128,7 @@ function actionOutput(verb: string, state: RefundState): Output {
   };
 }
 
-async function run(command: string, args: string[], flags: Flags, config: TemporalConfig, converter: DataConverter | undefined, io: Io, json: boolean): Promise<Output> {
+async function run(command: string, args: string[], flags: Flags, config: TemporalConfig, converter: DataConverter | undefined, io: Io, json: boolean, env: NodeJS.ProcessEnv = process.env): Promise<Output> {
   // Everything that can be checked without Temporal is checked before connecting.
   const id = args[0] ?? '';
   let prepared: () => Promise<Output>;
@@ -136,7 +138,8 @@ async function run(command: string, args: string[], flags: Flags, config: Tempor
     case 'create': {
       const request = buildCreateRequest(flags as Parameters<typeof buildCreateRequest>[0]);
       prepared = async () => {
-        const { refund, created } = await (await client()).create(request);
+        // The requester (four-eyes approval) is the CLI's REFUNDS_IDENTITY.
+        const { refund, created } = await (await client()).create(request, { requester: cliIdentity(env) });
         return {
           json: { created, refund },
           text: [
@@ -166,6 +169,7 @@ async function run(command: string, args: string[], flags: Flags, config: Tempor
         provider: oneOf<Provider>(str(flags, 'provider'), PROVIDERS, '--provider', 'list'),
         paymentId: str(flags, 'payment-id'),
         ...(flags.overdue === true ? { overdue: true } : {}),
+        ...(flags['awaiting-approval'] === true ? { awaitingApproval: true } : {}),
         pageSize: limitText === undefined ? undefined : Number(limitText),
         pageToken: str(flags, 'page-token'),
       };
@@ -220,6 +224,9 @@ async function run(command: string, args: string[], flags: Flags, config: Tempor
       prepared = async () => actionOutput('resolved', await (await client()).resolve(id, input));
       break;
     }
+    case 'four-eyes': // four-eyes approval (13a; client/cli/approval.ts)
+      prepared = fourEyesCommand(args, { note: str(flags, 'note'), reason: str(flags, 'reason') }, client, env);
+      break;
     case 'retry': // linked retry (13b)
       prepared = retryCommand(id, safeAction('retry', { operator: str(flags, 'operator'), note: str(flags, 'note') }), client);
       break;
@@ -313,7 +320,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env,
       return EXIT.ok;
     }
     config = temporalConfig(flags, env);
-    const result = await run(command, args, flags, config, dataConverter(env), io, json);
+    const result = await run(command, args, flags, config, dataConverter(env), io, json, env);
     if (json) io.out(JSON.stringify(result.json, null, 2));
     else if (result.text) io.out(result.text);
     return result.exitCode ?? EXIT.ok;

@@ -9,6 +9,7 @@ import type { Provider } from '../domain/providers.js';
 import type { RefundStatus } from '../domain/status.js';
 import {
   RefundAmountKey,
+  RefundApprovalKey,
   RefundCurrencyKey,
   RefundExpectedByKey,
   RefundPaymentIdKey,
@@ -26,6 +27,8 @@ export interface RefundSummaryRow {
   createdAt: string | undefined;
   /** When it is expected to be final (absent for refunds started before expected-by). */
   expectedBy?: string;
+  /** Four-eyes approval (RefundApproval): awaiting, granted, refused, expired, canceled; absent when none was needed. */
+  approval?: string;
   closedAt?: string;
 }
 
@@ -39,6 +42,7 @@ export function decodeRow(raw: temporal.api.workflow.v1.IWorkflowExecutionInfo):
   const sa = decodeTypedSearchAttributes(raw.searchAttributes?.indexedFields);
   const closedAt = timestampIso(raw.closeTime);
   const expectedBy = sa.get(RefundExpectedByKey);
+  const approval = sa.get(RefundApprovalKey);
   return {
     refundId: raw.execution?.workflowId ?? '',
     status: sa.get(RefundStatusKey) as RefundStatus | undefined,
@@ -48,6 +52,7 @@ export function decodeRow(raw: temporal.api.workflow.v1.IWorkflowExecutionInfo):
     currency: sa.get(RefundCurrencyKey),
     createdAt: timestampIso(raw.startTime),
     ...(expectedBy ? { expectedBy: expectedBy.toISOString() } : {}),
+    ...(approval ? { approval } : {}),
     ...(closedAt ? { closedAt } : {}),
   };
 }

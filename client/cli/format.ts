@@ -4,6 +4,7 @@
  */
 import { formatMoney, isCurrencyCode } from '../../domain/money.js';
 import { PROVIDER_NAMES } from '../../domain/providers.js';
+import { thresholdText } from '../../domain/approval.js';
 import { expectedAmount } from '../../domain/amount.js';
 import { paymentKey } from '../../domain/refund.js';
 import type { RefundState, Transition } from '../../domain/state.js';
@@ -79,6 +80,17 @@ export function expectedByText(state: Pick<RefundState, 'expectedBy' | 'overdueA
   return `${time(state.expectedBy)}${isOverdue(state) ? '  OVERDUE' : ''}`;
 }
 
+/** Four-eyes approval (13a), when the refund has a gate: who asked, the threshold, the deadline or the decision. */
+function fourEyesRows(state: RefundState): [string, string][] {
+  const a = state.approval;
+  if (!a) return [];
+  const decided = a.state === 'granted' || a.state === 'refused' ? `${a.state} by ${a.decidedBy} at ${time(a.decidedAt)}${a.reason ? `: ${a.reason}` : a.note ? ` (${a.note})` : ''}` : a.state === 'expired' ? `expired at ${time(a.decidedAt)}: nobody decided, canceled` : `canceled at ${time(a.decidedAt)} before a decision`;
+  return [
+    ['Four-eyes', `requested by ${a.requester}; reaches the approval threshold ${thresholdText(a.threshold)}`],
+    ['Approval', a.state === 'awaiting' ? `AWAITING another operator until ${time(a.deadline)} (then canceled): refunds four-eyes approve|refuse ${state.refundId}` : decided],
+  ];
+}
+
 /** `refunds show`: the whole state. */
 export function showState(state: RefundState): string {
   const req = state.request;
@@ -116,6 +128,7 @@ export function showState(state: RefundState): string {
   rows.push(['Provider says', answer.length ? answer.join(', ') : '-']);
   if (state.lastAnswer) rows.push(['Last answer', `${time(state.lastAnswer.at)}: ${state.lastAnswer.meaning}${state.lastAnswer.raw ? `, undocumented value ${state.lastAnswer.raw}` : ''}`]);
   if (state.unrecognized) rows.push(['Undocumented', `${state.unrecognized.count} answer(s) in a row since ${time(state.unrecognized.since)}: ${state.unrecognized.raw}`]);
+  rows.push(...fourEyesRows(state));
   if (state.resolvedBy) rows.push(['Resolved by', state.resolvedBy]);
   if (state.attention && state.status !== 'needs_attention') rows.push(['Attention', state.attention]);
   const width = Math.max(...rows.map(([k]) => k.length)) + 2;
@@ -133,7 +146,7 @@ export function listTable(rows: RefundSummaryRow[]): string {
     ['ID', 'STATUS', 'PROVIDER', 'PAYMENT', 'AMOUNT', 'CREATED', 'EXPECTED BY'],
     rows.map((r) => [
       r.refundId,
-      r.status ?? '-',
+      r.approval === 'awaiting' && r.status === 'pending' ? statusText('pending', 'awaiting_approval') : (r.status ?? '-'),
       r.provider ?? '-',
       r.paymentId ?? '-',
       r.amountMinor === undefined ? (r.currency ? `full (${r.currency})` : '-') : money(r.amountMinor, r.currency),

@@ -33,6 +33,7 @@ export const OPTIONS = {
   limit: { type: 'string' },
   'page-token': { type: 'string' },
   overdue: { type: 'boolean' },
+  'awaiting-approval': { type: 'boolean' },
   // actions
   operator: { type: 'string' },
   note: { type: 'string' },
@@ -74,16 +75,22 @@ refunds create --json-body '{...}' | --file request.json   (flags given as well 
   show: { args: ['ID'], flags: [], usage: 'refunds show ID\n  The whole state: status, why pending, next check, provider answers, every transition.' },
   list: {
     args: [],
-    flags: ['status', 'provider', 'payment-id', 'limit', 'page-token', 'overdue'],
-    usage: 'refunds list [--status S] [--provider P] [--payment-id ID] [--overdue] [--limit N] [--page-token T]\n  Newest first, N per page (default 50); prints the token of the next page.\n  --overdue: only refunds past their expected-by date that are not final.',
+    flags: ['status', 'provider', 'payment-id', 'limit', 'page-token', 'overdue', 'awaiting-approval'],
+    usage: 'refunds list [--status S] [--provider P] [--payment-id ID] [--overdue] [--awaiting-approval] [--limit N] [--page-token T]\n  Newest first, N per page (default 50); prints the token of the next page.\n  --overdue: only refunds past their expected-by date that are not final.\n  --awaiting-approval: only refunds awaiting four-eyes approval (RefundApproval = awaiting).',
   },
   watch: {
     args: ['ID'],
     flags: [],
     usage: 'refunds watch ID\n  Print each transition as it happens until the refund is final (exit 0 approved/authorized,\n  1 rejected/failed/canceled); needs_attention is shown and watching goes on.',
   },
-  approve: { args: ['ID'], flags: ['operator', 'note'], usage: "refunds approve ID [--operator O] [--note N]\n  Record SecPaid's admin review: approved." },
+  approve: { args: ['ID'], flags: ['operator', 'note'], usage: "refunds approve ID [--operator O] [--note N]\n  Record SecPaid's admin review: approved (SecPaid refunds, once submitted; not four-eyes approval)." },
   reject: { args: ['ID'], flags: ['reason', 'operator'], usage: "refunds reject ID --reason R [--operator O]\n  Record SecPaid's admin review: rejected, with the reason from SecPaid's dashboard." },
+  'four-eyes': {
+    args: ['approve|refuse', 'ID'],
+    flags: ['note', 'reason'],
+    usage:
+      "refunds four-eyes approve ID [--note N]     refunds four-eyes refuse ID --reason R\n  Four-eyes approval of a refund awaiting it (over its REFUNDS_APPROVAL_THRESHOLDS amount; not\n  SecPaid's review): approve lets it be submitted, refuse cancels it. You are REFUNDS_IDENTITY;\n  the refund's requester may not decide it (exit 3).",
+  },
   cancel: { args: ['ID'], flags: ['note', 'operator'], usage: 'refunds cancel ID [--note N] [--operator O]\n  Cancel a refund not yet submitted to its provider.' },
   resolve: {
     args: ['ID'],
