@@ -16,6 +16,7 @@ import { type ApprovalPolicy, type ApprovalThreshold } from './approval.js';
 import { CURRENCY_CODES, type CurrencyCode } from './money.js';
 import { PROVIDERS, type Provider } from './providers.js';
 import { PROVIDER_CURRENCIES } from './refund.js';
+import { parseSince } from './reconciliation.js';
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
@@ -255,6 +256,18 @@ export const VARIABLES = {
       }
     }),
     fallback: formatRules(DEFAULT_EXPECTED_BY),
+  },
+
+  // Reconciliation (part 14b; read by the worker at start, which creates the daily Schedule):
+  // when it runs (HH:MM UTC, or off: no Schedule is created) and the window each run compares.
+  REFUNDS_RECONCILE_AT: { schema: z.string().trim().regex(/^(off|([01]\d|2[0-3]):[0-5]\d)$/, 'must be HH:MM (UTC, 24-hour) or off'), fallback: '02:30' },
+  REFUNDS_RECONCILE_WINDOW: {
+    schema: z
+      .string()
+      .trim()
+      .refine((s) => parseSince(s) !== undefined, 'must be a duration like 2d, 36h or 90m, at most 90 days')
+      .transform((s) => parseSince(s)!),
+    fallback: '2d',
   },
 
   // `npm start` only
@@ -764,6 +777,13 @@ export function cliIdentity(env: Env): string | undefined {
 /** REFUNDS_EXPECTED_BY: when each provider's refunds are expected to be final (domain/expected-by.ts). */
 export function expectedBySettings(env: Env): ExpectedByRules {
   return read(env, 'REFUNDS_EXPECTED_BY');
+}
+
+/** The daily reconciliation Schedule (REFUNDS_RECONCILE_AT, REFUNDS_RECONCILE_WINDOW); undefined when it is off. */
+export function reconcileScheduleSettings(env: Env): { at: string; sinceMs: number } | undefined {
+  const at = read(env, 'REFUNDS_RECONCILE_AT');
+  const sinceMs = read(env, 'REFUNDS_RECONCILE_WINDOW');
+  return at === 'off' ? undefined : { at, sinceMs };
 }
 
 /** `npm start` only (scripts/start.ts). */
