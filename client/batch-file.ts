@@ -19,6 +19,7 @@ import {
   type BatchChunkRef,
   type BatchRow,
 } from '../domain/batch.js';
+import type { AccountNames } from '../domain/config.js';
 import { RefundRequestError, type RefundRequest } from '../domain/refund.js';
 import { stableJson, validRefundRequest } from './refund-start.js';
 
@@ -123,8 +124,11 @@ function issuesText(err: RefundRequestError): string {
   return err.issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join('; ');
 }
 
-/** Read and validate a whole batch file. Throws BatchFileError when it cannot be a batch at all. */
-export function parseBatchFile(input: string | Buffer, opts: { name?: string; format?: BatchFormat } = {}): ParsedBatch {
+/**
+ * Read and validate a whole batch file. Throws BatchFileError when it cannot be a batch at all.
+ * `accounts`: the merchant accounts configured (RefundsClient.accounts), as POST /v1/refunds checks them.
+ */
+export function parseBatchFile(input: string | Buffer, opts: { name?: string; format?: BatchFormat; accounts?: AccountNames } = {}): ParsedBatch {
   const bytes = typeof input === 'string' ? Buffer.byteLength(input) : input.length;
   if (bytes > MAX_BATCH_FILE_BYTES) throw new BatchFileError(`the file is ${bytes} bytes; a batch file is at most ${MAX_BATCH_FILE_BYTES} bytes (16 MiB)`, true);
   const text = typeof input === 'string' ? input : input.toString('utf8');
@@ -139,7 +143,7 @@ export function parseBatchFile(input: string | Buffer, opts: { name?: string; fo
     if (r.error || !r.value) return { ...r, keyed: false };
     const keyed = r.value.idempotencyKey !== undefined;
     try {
-      const request = validRefundRequest(keyed ? r.value : { ...r.value, idempotencyKey: KEY_PLACEHOLDER });
+      const request = validRefundRequest(keyed ? r.value : { ...r.value, idempotencyKey: KEY_PLACEHOLDER }, opts.accounts);
       return { ...r, request, keyed };
     } catch (err) {
       if (!(err instanceof RefundRequestError)) throw err;

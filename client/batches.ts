@@ -11,6 +11,7 @@ import {
   type Client,
 } from '@temporalio/client';
 import { ApplicationFailure, WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
+import { stringify } from 'csv-stringify/sync';
 import {
   BATCH_WORKFLOW_TYPES,
   DEFAULT_BATCH_CONCURRENCY,
@@ -22,6 +23,7 @@ import {
   type BatchState,
   type StatusCounts,
 } from '../domain/batch.js';
+import { accountOf } from '../domain/accounts.js';
 import { refundIdFor } from '../domain/refund.js';
 import { FINAL_STATUSES, REFUND_STATUSES, type RefundStatus } from '../domain/status.js';
 import { BATCH_ERROR_TYPES, cancelBatchUpdate, getBatchQuery, getBatchRowsQuery, pauseBatchUpdate, resumeBatchUpdate } from '../workflows/batch-messages.js';
@@ -89,6 +91,14 @@ export interface BatchResultRow {
   providerCode: string;
   providerMessage: string;
   note: string;
+}
+
+/** The results as CSV (RFC 4180, a header line): row, refund_id, status, provider_code, provider_message, note. */
+export function resultsCsv(rows: BatchResultRow[]): string {
+  return stringify(
+    rows.map((r) => [r.row, r.refundId, r.status, r.providerCode, r.providerMessage, r.note]),
+    { header: true, columns: ['row', 'refund_id', 'status', 'provider_code', 'provider_message', 'note'] },
+  );
 }
 
 /** Run `fn` over `items` with at most `limit` calls at once, keeping the order of the results. */
@@ -168,6 +178,7 @@ export class BatchesClient {
       ...(opts.createdBy ? { createdBy: opts.createdBy } : {}),
       ...(opts.sourceName ? { source: { name: opts.sourceName, format: parsed.format, sha256: parsed.sha256 } } : {}),
       ...(opts.continueAsNewAfter ? { continueAsNewAfter: opts.continueAsNewAfter } : {}),
+      accounts: [...new Set(parsed.rows.flatMap((r) => (r.request ? [accountOf(r.request)] : [])))].sort(),
     };
     try {
       await this.client.workflow.start(BATCH_WORKFLOW_TYPES.batch, {

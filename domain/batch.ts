@@ -19,8 +19,14 @@ export const MAX_BATCH_CONCURRENCY = 50;
  */
 export const CHUNK_MAX_ROWS = 1000;
 export const CHUNK_MAX_BYTES = 512 * 1024;
-/** Rows one start activity handles (a wave): pause and cancel take effect between waves. */
-export const WAVE_ROWS = 100;
+/**
+ * Rows one start activity handles (a wave): twice the concurrency, at most MAX_WAVE_ROWS. Pause
+ * and cancel take effect between waves, so at most one wave of rows is started after them.
+ */
+export const MAX_WAVE_ROWS = 100;
+export function waveRows(concurrency: number): number {
+  return Math.max(1, Math.min(MAX_WAVE_ROWS, 2 * concurrency));
+}
 /** A batch continues as new past this many history events (a test passes fewer). */
 export const BATCH_CONTINUE_AS_NEW_EVENTS = 2000;
 /** Rows refused at start whose reason the batch keeps (the count goes on past it). */
@@ -114,6 +120,8 @@ export interface BatchInput {
   /** Who submitted it (API key name, or "cli"). */
   createdBy?: string;
   source?: { name: string; format: 'csv' | 'jsonl'; sha256: string };
+  /** The merchant accounts of its rows (accounts, 14c): an API key limited to accounts sees the batch only when it may use them all. */
+  accounts?: string[];
   /** Continue as new past this many history events (default BATCH_CONTINUE_AS_NEW_EVENTS). */
   continueAsNewAfter?: number;
   /** Set when continued as new: where the previous run stopped. */

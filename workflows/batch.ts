@@ -9,7 +9,7 @@
  * holds rows: each wave's activity reads its rows from the holder (a query) and starts them.
  * The holders wait until the batch ends (or 30 days) and end then.
  *
- * The batch walks the rows in order, one wave (WAVE_ROWS rows) at a time, and keeps a cursor; a
+ * The batch walks the rows in order, one wave (twice `concurrency` rows) at a time, and keeps a cursor; a
  * wave's activity starts its rows through RefundsClient.create (the same start path as the API,
  * activities/batch.ts says why not child workflows), with at most `concurrency` starts at once.
  * Each row's refund id comes from its idempotency key, so a retried wave, a continued-as-new run
@@ -21,7 +21,7 @@ import type { BatchActivities } from '../activities/batch.js';
 import {
   BATCH_CONTINUE_AS_NEW_EVENTS,
   MAX_KEPT_REFUSALS,
-  WAVE_ROWS,
+  waveRows,
   type BatchAction,
   type BatchActionInput,
   type BatchInput,
@@ -103,7 +103,7 @@ export async function refundBatch(input: BatchInput): Promise<BatchState> {
       return continueAsNew<typeof refundBatch>({ ...input, progress: p });
     }
     const chunk = chunks[p.cursor.chunk]!;
-    const count = Math.min(WAVE_ROWS, chunk.rows - p.cursor.offset);
+    const count = Math.min(waveRows(input.concurrency), chunk.rows - p.cursor.offset);
     const results = await startBatchRows({ batchId: input.batchId, holder: chunk.workflowId, from: p.cursor.offset, count, concurrency: input.concurrency });
     for (const r of results) {
       if (r.outcome === 'skipped') p.skipped += 1;

@@ -32,6 +32,7 @@ import { allowed, ApiKeys, type ApiKey, type Identity, type Permission } from '.
 import { openApiDocument } from './openapi.js';
 import { registerApprovalRoutes } from './approval-routes.js';
 import { registerRetryRoutes } from './retry-routes.js';
+import { registerBulkRoutes } from './bulk-routes.js';
 import { ACTION_BODIES, ACTIONS, CreateRefundBodySchema, ListQuerySchema, type Action } from './schemas.js';
 
 export interface RateLimitOptions {
@@ -456,6 +457,7 @@ export async function createApiServer(options: ApiServerOptions): Promise<Fastif
 
   app.get('/v1/refunds/:id', { config: { permission: 'read' } satisfies RouteConfig }, async (req) => refunds.get(refundIdParam(req)));
   registerRetryRoutes(app, { refunds, refundIdParam }); // linked retry (13b)
+  await registerBulkRoutes(app, { refunds }); // bulk refund batches (14a)
   registerApprovalRoutes(app, { refunds, refundIdParam, ensureRefundWorkflow }); // four-eyes approval, SecPaid review aliases (13a)
 
   for (const action of Object.keys(ACTIONS) as Action[]) {

@@ -6,11 +6,11 @@
  */
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { basename } from 'node:path';
-import { stringify } from 'csv-stringify/sync';
 import { MAX_BATCH_CONCURRENCY, MAX_BATCH_FILE_BYTES, type BatchState } from '../../domain/batch.js';
+import { accountNames } from '../../domain/config.js';
 import { FINAL_STATUSES, isSucceeded } from '../../domain/status.js';
 import { BatchFileError, parseBatchFile, type ParsedBatch } from '../batch-file.js';
-import { BatchActionRejectedError, BatchesClient, BatchNotFoundError, BatchRowsError, type BatchResultRow, type BatchView } from '../batches.js';
+import { BatchActionRejectedError, BatchesClient, BatchNotFoundError, BatchRowsError, resultsCsv, type BatchView } from '../batches.js';
 import { actionHygieneIssues } from '../input-hygiene.js';
 import type { RefundsClient } from '../refunds-client.js';
 import { ProgressDisplay, type ProgressStream } from './bulk-progress.js';
@@ -87,7 +87,8 @@ function exitCodeOf(view: BatchView): number {
   return view.status === 'canceled' || view.refused > 0 || bad > 0 ? EXIT.failed : EXIT.ok;
 }
 
-const isDone = (v: BatchView) => (v.status === 'completed' || v.status === 'canceled') && v.final >= v.created;
+/** The workflow has ended (a cancel waits for the wave in flight) and visibility counts every refund it created final. */
+const isDone = (v: BatchView) => v.finishedAt !== undefined && v.final >= v.created;
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
@@ -117,13 +118,6 @@ export async function followBatch(batches: BatchesClient, batchId: string, io: B
   return { json: view, text: summary(view), exitCode: exitCodeOf(view) };
 }
 
-export function resultsCsv(rows: BatchResultRow[]): string {
-  return stringify(
-    rows.map((r) => [r.row, r.refundId, r.status, r.providerCode, r.providerMessage, r.note]),
-    { header: true, columns: ['row', 'refund_id', 'status', 'provider_code', 'provider_message', 'note'] },
-  );
-}
-
 function actionText(verb: string, s: BatchState): string {
   return `${verb} ${s.batchId}: now ${s.status} (${s.started} of ${s.validRows} rows started)`;
 }
@@ -150,7 +144,8 @@ export async function bulkCommand(args: string[], flags: Flags, client: () => Pr
           throw new UsageError(`--concurrency must be an integer from 1 to ${MAX_BATCH_CONCURRENCY}; got ${JSON.stringify(concurrencyText)}`, 'bulk');
         }
         const file = readFile(target);
-        const parsed = parseBatchFile(file.text, { name: file.name });
+        // The merchant accounts as RefundsClient reads them (<PROVIDER>_ACCOUNTS), before connecting.
+        const parsed = parseBatchFile(file.text, { name: file.name, accounts: accountNames(process.env) });
         const valid = parsed.rows.length - parsed.invalid.length;
         if (flags['dry-run']) {
           const ok = parsed.invalid.length === 0;

@@ -106,16 +106,16 @@ describe('a batch', () => {
     expect(paused.status).toBe('paused');
     await expect(batches.pause(parsed.batchId)).rejects.toThrow(BatchActionRejectedError);
     held.open();
-    // The wave in flight (rows 101-200) finishes; then nothing is in flight and nothing more starts.
+    // The wave in flight (rows 141-150: twice the concurrency) finishes; then nothing is in flight and nothing more starts.
     let state: BatchState;
     for (;;) {
       state = await batches.state(parsed.batchId);
       const pending = (await handle.describe()).raw.pendingActivities ?? [];
-      if (state.started === 200 && pending.length === 0) break;
+      if (state.started === 150 && pending.length === 0) break;
       await new Promise((r) => setTimeout(r, 50));
     }
-    expect(state).toMatchObject({ status: 'paused', started: 200, cursor: { chunk: 0, offset: 200 } });
-    expect(fake.created.size).toBe(200);
+    expect(state).toMatchObject({ status: 'paused', started: 150, cursor: { chunk: 0, offset: 150 } });
+    expect(fake.created.size).toBe(150);
     expect(state.actions).toEqual([expect.objectContaining({ action: 'pause', operator: 'ops@example.com', note: 'provider incident' })]);
     const resumed = await batches.resume(parsed.batchId, { operator: 'ops@example.com' });
     expect(resumed.status).toBe('running');
@@ -132,10 +132,10 @@ describe('a batch', () => {
     expect(canceled.status).toBe('canceled');
     held.open();
     const state = await result();
-    expect(state).toMatchObject({ status: 'canceled', started: 200, created: 200 });
+    expect(state).toMatchObject({ status: 'canceled', started: 120, created: 120 });
     expect(state.finishedAt).toBeDefined();
-    startedOnce(fake, 200);
-    expect(Math.max(...fake.rows)).toBe(200);
+    startedOnce(fake, 120);
+    expect(Math.max(...fake.rows)).toBe(120);
     await expect(batches.resume(parsed.batchId)).rejects.toThrow(/already canceled/);
   });
 
@@ -150,7 +150,7 @@ describe('a batch', () => {
     const state = await result();
     expect(state.runs).toBeGreaterThanOrEqual(3);
     expect(state).toMatchObject({ status: 'completed', started: 450, refused: 0 });
-    // Every key created once; the retried wave (rows 301-400) met the rows its first attempt had started as existing.
+    // Every key created once; the retried wave (rows 321-330) met the rows its first attempt had started as existing.
     expect(fake.created.size).toBe(450);
     expect(state.existing).toBeGreaterThan(0);
     expect(state.created + state.existing).toBe(450);
