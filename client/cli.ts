@@ -17,6 +17,7 @@ import { ConfigError } from '../domain/config.js';
 import { RESOLUTIONS, type Resolution } from '../workflows/messages.js';
 import { loadTemporalConfig, type TemporalConfig } from './connection.js';
 import { RefundActionRejectedError, RefundConflictError, RefundNotFoundError } from './errors.js';
+import { configuredExpectedBy } from './expected-by.js';
 import { RefundsClient } from './refunds-client.js';
 import { actionHygieneIssues } from './input-hygiene.js';
 import { apiKeyText, newApiKey } from './cli/api-key.js';
@@ -105,6 +106,7 @@ function temporalConfig(flags: Flags, env: NodeJS.ProcessEnv): TemporalConfig {
 
 /** RefundsClient.connect, as the worker and the HTTP API connect (the same data converter: REFUNDS_ENCRYPTION_KEYS), with a shorter connect timeout: a CLI should fail fast. */
 async function connect(config: TemporalConfig, converter: DataConverter | undefined): Promise<RefundsClient> {
+  configuredExpectedBy(); // a bad REFUNDS_EXPECTED_BY is a configuration error (exit 2), not an unreachable Temporal
   try {
     return await RefundsClient.connect(config, converter, [], { connectTimeout: CONNECT_TIMEOUT });
   } catch (err) {
