@@ -63,9 +63,8 @@ export class ApprovalGate {
       summary: `four-eyes approval: cancel the refund if nobody decides by ${utc(deadline)}`,
     });
     if (!decided) {
-      const hours = Math.round((deadline - Date.parse(this.record.requestedAt)) / 3_600_000);
       this.decide('expired', {});
-      this.life.transition('canceled', `four-eyes approval expired: nobody approved or refused it within ${hours} h (by ${utc(deadline)}); nothing was sent to ${this.life.providerName}`);
+      this.life.transition('canceled', `four-eyes approval expired: nobody approved or refused it within ${durationText(deadline - Date.parse(this.record.requestedAt))} (by ${utc(deadline)}); nothing was sent to ${this.life.providerName}`);
       return false;
     }
     // Canceled while it waited (the cancel update): the gate says so too, so the refund leaves the "awaiting" list.
@@ -82,6 +81,12 @@ export class ApprovalGate {
 /** The gate of a refund started with `approval`, or undefined (the refund needs none). */
 export function approvalGate(life: Lifecycle, input: ApprovalInput | undefined): ApprovalGate | undefined {
   return input ? new ApprovalGate(life) : undefined;
+}
+
+/** "72 h", "90 min", "2 s". */
+function durationText(ms: number): string {
+  if (ms >= 3_600_000 && ms % 3_600_000 === 0) return `${ms / 3_600_000} h`;
+  return ms >= 60_000 ? `${Math.round(ms / 60_000)} min` : `${Math.round(ms / 1000)} s`;
 }
 
 function decidedText(a: ApprovalRecord): string {
