@@ -22,6 +22,8 @@ export interface CreateFlags {
   'reference-no'?: string | undefined;
   'original-amount'?: string | undefined;
   reason?: string | undefined;
+  /** The merchant account (docs/accounts.md); unset = default. */
+  account?: string | undefined;
   metadata?: string[] | undefined;
   'json-body'?: string | undefined;
   file?: string | undefined;
@@ -35,6 +37,7 @@ export const FIELD_FLAGS: Record<string, string> = {
   currency: '--currency',
   originalAmount: '--original-amount',
   reason: '--reason',
+  account: '--account',
   metadata: '--metadata',
   'payment.payId': '--pay-id',
   'payment.paymentId': '--payment-id',
@@ -98,6 +101,7 @@ export function buildCreateRequest(flags: CreateFlags): RefundRequest {
   if (flags.key !== undefined) req.idempotencyKey = flags.key;
   if (flags.currency !== undefined) req.currency = flags.currency.toUpperCase();
   if (flags.reason !== undefined) req.reason = flags.reason;
+  if (flags.account !== undefined) req.account = flags.account;
 
   if (flags.amount !== undefined && flags['amount-decimal'] !== undefined) {
     issues.push({ path: 'amount', message: 'give --amount (minor units) or --amount-decimal, not both' });

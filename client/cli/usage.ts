@@ -25,6 +25,7 @@ export const OPTIONS = {
   'reference-no': { type: 'string' },
   'original-amount': { type: 'string' },
   reason: { type: 'string' },
+  account: { type: 'string' },
   metadata: { type: 'string', multiple: true },
   'json-body': { type: 'string' },
   file: { type: 'string' },
@@ -60,13 +61,14 @@ interface CommandSpec {
 export const COMMANDS: Record<string, CommandSpec> = {
   create: {
     args: [],
-    flags: ['provider', 'amount', 'amount-decimal', 'currency', 'key', 'pay-id', 'payment-id', 'settled-at', 'transaction-id', 'reference-no', 'original-amount', 'reason', 'metadata', 'json-body', 'file'],
+    flags: ['provider', 'amount', 'amount-decimal', 'currency', 'key', 'pay-id', 'payment-id', 'settled-at', 'transaction-id', 'reference-no', 'original-amount', 'reason', 'account', 'metadata', 'json-body', 'file'],
     usage: `refunds create --provider P --key KEY --currency C (--amount MINOR|full | --amount-decimal D)
                (--pay-id N | --payment-id ID [--settled-at ISO] | --transaction-id T --reference-no R)
-               [--original-amount MINOR] [--reason TEXT] [--metadata k=v ...]
+               [--original-amount MINOR] [--reason TEXT] [--account NAME] [--metadata k=v ...]
 refunds create --json-body '{...}' | --file request.json   (flags given as well override the body)
   Start a refund (or find the one KEY already started). Amounts are integer minor units
-  (2500 = 25.00); --amount-decimal 25.00 converts exactly. Providers and payment flags:
+  (2500 = 25.00); --amount-decimal 25.00 converts exactly. --account: the merchant account
+  (<PROVIDER>_ACCOUNTS; unset = default, docs/accounts.md). Providers and payment flags:
     secpaid     --pay-id N                          EUR
     linkmoney   --payment-id ID [--settled-at ISO]  USD
     openpayd    --transaction-id T --reference-no R EUR, USD, GBP, CHF
