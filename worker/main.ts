@@ -3,10 +3,11 @@
  * (see .env.example), makes sure the search attributes exist, and runs until SIGINT/SIGTERM.
  * When started by `npm start` it reports readiness over IPC.
  */
-import { Connection } from '@temporalio/client';
+import { Client, Connection } from '@temporalio/client';
 import { connectionOptions, loadTemporalConfig } from '../client/connection.js';
 import { dataConverter } from '../codec/data-converter.js';
-import { ConfigError } from '../domain/config.js';
+import { ConfigError, reconcileScheduleSettings } from '../domain/config.js';
+import { ReconciliationClient } from '../client/reconciliation.js';
 import { tracingFromEnv } from '../ops/tracing.js';
 import { createLogger, installWorkerRuntime, metricsBindAddress, providerSecrets } from '../ops/runtime.js';
 import { loadCallbackOptions, loadCallbackSecret, loadProviderConfig, loadWorkerTuning, loadWorkflowHeapMb } from './config.js';
@@ -30,6 +31,12 @@ async function main(): Promise<void> {
   const client = await Connection.connect(connectionOptions(temporal));
   const added = await ensureSearchAttributes(client, temporal.namespace);
   if (added.length) console.log(`worker: registered search attributes ${added.join(', ')}`);
+  // The daily reconciliation Schedule (REFUNDS_RECONCILE_AT): created, or brought in line, idempotently.
+  const reconcile = reconcileScheduleSettings(process.env);
+  if (reconcile) {
+    const r = await new ReconciliationClient(new Client({ connection: client, namespace: temporal.namespace, ...(converter ? { dataConverter: converter } : {}) }), temporal.taskQueue).ensureSchedule(reconcile);
+    console.log(`worker: reconciliation schedule ${r.scheduleId} ${r.outcome} (daily at ${reconcile.at} UTC)`);
+  }
   await client.close();
 
   const connection = await connectWorker(temporal);
