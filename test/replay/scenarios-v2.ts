@@ -27,6 +27,7 @@ import type { RefundState } from '../../domain/state.js';
 import { RefundsClient } from '../../client/refunds-client.js';
 import { paymentLock, refund } from '../../workflows/index.js';
 import { approveRefundUpdate, cancelRefundUpdate, rejectRefundUpdate, resolveRefundUpdate } from '../../workflows/messages.js';
+import type { ApprovalInput } from '../../domain/approval.js';
 import { ambiguous, answered, checked, failure, script } from '../helpers/refund-harness.js';
 import { DAY, finish, HOUR, MINUTE, plainClient, skipTo, waitForState, type Harness } from '../helpers/time-skipping.js';
 import type { Output, Scenario, ScenarioContext, V2Activities } from './scenario.js';
@@ -820,6 +821,71 @@ const V2_SCENARIOS: Omit<Scenario, 'version'>[] = [
       });
     },
   },
+  // Four-eyes approval (13a): started with approval in the input, waits before anything is sent --
+  {
+    name: 'prod-approval-granted',
+    server: 'dev',
+    description:
+      'Four-eyes approval on a dev server, real activities on a scripted Reservepay: RefundsClient.create over the THB 100.00 threshold by alice (input approval, RefundApproval=awaiting at start) -> pending awaiting_approval, nothing sent; alice\'s own grantApproval refused by its validator (no event); bob\'s accepted -> RefundApproval upserted to granted, the deadline timer canceled -> submitted once, approved',
+    run: async (ctx) => {
+      const h = await ctx.refundWorker(realActivities({ reservepay: { submit: async () => RP_APPROVED } }));
+      const refunds = new RefundsClient(plainClient(ctx.env), h.taskQueue);
+      refunds.approval = { thresholds: [{ currency: 'THB', amountMinor: 10_000 }], timeoutMs: 72 * HOUR };
+      return h.worker.runUntil(async () => {
+        const { refund: created } = await refunds.create(request('reservepay', 'prod-approval-granted', { payment: { paymentId: 'pay_4e_1' } }), { requester: 'alice' });
+        const handle = plainClient(ctx.env).workflow.getHandle<typeof refund>(created.refundId);
+        await waitFor(handle, (s) => s.pendingReason === 'awaiting_approval');
+        const self = await refunds.grantApproval(created.refundId, { approver: 'alice' }).then(() => undefined, (err: unknown) => err);
+        if (!self) throw new Error('prod-approval-granted: the requester approved her own refund');
+        await refunds.grantApproval(created.refundId, { approver: 'bob', note: 'checked the order' });
+        expectPath('prod-approval-granted', await refunds.waitForFinal(created.refundId), { status: 'approved', submitAttempts: 1, transitions: ['pending', 'pending', 'approved'] });
+        return [{ handle }];
+      });
+    },
+  },
+  {
+    name: 'prod-approval-refused',
+    server: 'dev',
+    description: 'Four-eyes approval on a dev server through RefundsClient.create (requester alice): bob refuses it -> RefundApproval upserted to refused, RefundStatus to canceled, the deadline timer canceled, nothing submitted',
+    run: async (ctx) => {
+      const h = await ctx.refundWorker(realActivities({}));
+      const refunds = new RefundsClient(plainClient(ctx.env), h.taskQueue);
+      refunds.approval = { thresholds: [{ currency: 'THB', amountMinor: 10_000 }], timeoutMs: 72 * HOUR };
+      return h.worker.runUntil(async () => {
+        const { refund: created } = await refunds.create(request('reservepay', 'prod-approval-refused', { payment: { paymentId: 'pay_4e_2' } }), { requester: 'alice' });
+        await refunds.refuseApproval(created.refundId, { approver: 'bob', reason: 'duplicate of another refund' });
+        expectPath('prod-approval-refused', await refunds.waitForFinal(created.refundId), { status: 'canceled', submitAttempts: 0, transitions: ['pending', 'canceled'] });
+        return [{ handle: plainClient(ctx.env).workflow.getHandle(created.refundId) }];
+      });
+    },
+  },
+  {
+    name: 'approval-expired',
+    description: 'Reservepay started with approval (requester alice, 72 h): nobody decides; the deadline timer fires -> canceled, saying so; nothing submitted',
+    run: (ctx) => oneGated(ctx, 'approval-expired', { status: 'canceled', submitAttempts: 0, transitions: ['pending', 'canceled'] }),
+  },
+  {
+    name: 'approval-canceled-while-awaiting',
+    description: 'Reservepay started with approval (requester alice): cancelRefund while it awaits the decision -> canceled, the deadline timer canceled; nothing submitted',
+    run: (ctx) =>
+      oneGated(ctx, 'approval-canceled-while-awaiting', { status: 'canceled', submitAttempts: 0, transitions: ['pending', 'canceled'] }, async (handle) => {
+        await waitFor(handle, (s) => s.pendingReason === 'awaiting_approval');
+        await handle.executeUpdate(cancelRefundUpdate, { args: [{ operator: OPS, note: 'customer withdrew the request' }] });
+      }),
+  },
 ];
+
+/** A Reservepay refund started with four-eyes approval (requester alice, THB 100.00, 72 h) on the time-skipping server, no activity expected. */
+async function oneGated(ctx: ScenarioContext, scenario: string, want: Parameters<typeof expectPath>[2], drive?: (handle: RefundHandle) => Promise<void>): Promise<Output[]> {
+  const h = await ctx.refundWorker({});
+  const req = parseRefundRequest(request('reservepay', scenario));
+  const approval: ApprovalInput = { requester: 'alice', threshold: { currency: 'THB', amountMinor: 10_000 }, timeoutMs: 72 * HOUR };
+  return h.worker.runUntil(async () => {
+    const handle = await plainClient(h.env).workflow.start(refund, { taskQueue: h.taskQueue, workflowId: refundIdFor(req.idempotencyKey), args: [{ request: req, approval }] });
+    await drive?.(handle);
+    expectPath(scenario, await runToEnd(ctx.env, handle), want);
+    return [{ handle }];
+  });
+}
 
 export const V2: Scenario[] = V2_SCENARIOS.map((s) => ({ ...s, version: 'v2' as const }));
