@@ -32,6 +32,8 @@ import { allowed, ApiKeys, type ApiKey, type Identity, type Permission } from '.
 import { openApiDocument } from './openapi.js';
 import { registerApprovalRoutes } from './approval-routes.js';
 import { registerRetryRoutes } from './retry-routes.js';
+import { registerReconciliationRoutes } from './reconcile-routes.js';
+import { ReconciliationClient } from '../reconciliation.js';
 import { registerBulkRoutes } from './bulk-routes.js';
 import { ACTION_BODIES, ACTIONS, CreateRefundBodySchema, ListQuerySchema, type Action } from './schemas.js';
 
@@ -459,6 +461,7 @@ export async function createApiServer(options: ApiServerOptions): Promise<Fastif
   registerRetryRoutes(app, { refunds, refundIdParam }); // linked retry (13b)
   await registerBulkRoutes(app, { refunds }); // bulk refund batches (14a)
   registerApprovalRoutes(app, { refunds, refundIdParam, ensureRefundWorkflow }); // four-eyes approval, SecPaid review aliases (13a)
+  registerReconciliationRoutes(app, { recon: new ReconciliationClient(refunds.client, refunds.taskQueue), error: (status, type, message) => new ApiError(status, type, message) }); // reconciliation (14b)
 
   for (const action of Object.keys(ACTIONS) as Action[]) {
     app.post(`/v1/refunds/:id/${action}`, {
