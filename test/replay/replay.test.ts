@@ -130,6 +130,11 @@ const REQUIRED_V2: Record<string, Required & { type: typeof REFUND | typeof LOCK
   'overdue-marked-then-approved': { type: REFUND, status: 'approved', shows: ['input:expectedBy', 'activity:checkRefund=6', 'timer=7', 'activity:deliverCallback=2'], lacks: ['timer-canceled', 'upsert'], path: ['pending', 'approved'] },
   'prod-secpaid-overdue-then-approved-by-operator': { type: REFUND, status: 'approved', shows: ['input:expectedBy', 'upsert:RefundExpectedBy=1', 'timer=2', 'timer-canceled=1', 'update:approveRefund', 'upsert:RefundStatus'], lacks: ['activity:checkRefund'], path: ['pending', 'approved'] },
   'prod-retry-after-decline-attempt': { type: REFUND, scenario: 'prod-retry-after-decline', status: 'approved', shows: ['input:retryOf', 'activity:submitRefund=1', 'upsert:RefundAmount'], lacks: ['timer', 'activity:releasePaymentLock'], path: ['pending', 'approved'] },
+  // Four-eyes approval (13a): the input `approval`; refunds without it take none of this.
+  'prod-approval-granted': { type: REFUND, status: 'approved', shows: ['input:approval', 'update:grantApproval=1', 'upsert:RefundApproval=1', 'timer-canceled=1', 'activity:submitRefund=1', 'upsert:RefundStatus'], path: ['pending', 'approved'] },
+  'prod-approval-refused': { type: REFUND, status: 'canceled', shows: ['input:approval', 'update:refuseApproval=1', 'upsert:RefundApproval=1', 'timer-canceled=1', 'upsert:RefundStatus'], lacks: ['activity:submitRefund'], path: ['pending', 'canceled'] },
+  'approval-expired': { type: REFUND, status: 'canceled', shows: ['input:approval', 'timer=1'], lacks: ['activity:submitRefund', 'timer-canceled', 'upsert'], path: ['pending', 'canceled'] },
+  'approval-canceled-while-awaiting': { type: REFUND, status: 'canceled', shows: ['input:approval', 'update:cancelRefund=1', 'timer-canceled=1'], lacks: ['activity:submitRefund', 'upsert'], path: ['pending', 'canceled'] },
 };
 
 const REQUIRED: Record<string, Record<string, Required>> = { v1: REQUIRED_V1, v2: REQUIRED_V2 };
