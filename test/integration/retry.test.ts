@@ -11,17 +11,14 @@
  *    authorized: three Link Money refunds under three requestKeys, one authorized; `show` prints
  *    both sides of each link; refusals exit 3, an unknown id 4, nothing started.
  */
-import { spawn } from 'node:child_process';
-import { tmpdir } from 'node:os';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApiServer, type RunningApiServer } from '../../client/api/server.js';
 import type { RefundState } from '../../domain/state.js';
+import { runCli } from '../helpers/cli.js';
 import { eventually, startStack, uniqueKey, type Stack } from '../helpers/stack.js';
 
 const OPS = 'ops-key-0123456789abcdef0123456789';
 const SVC = 'svc-key-0123456789abcdef0123456789';
-const BIN = fileURLToPath(new URL('../../bin/refunds.mjs', import.meta.url));
 
 let s: Stack;
 let api: RunningApiServer;
@@ -54,18 +51,7 @@ const final = (id: string) => s.refunds.waitForFinal(id);
 const sandboxRefunds = async (provider: string, paymentId: string) => (await s.admin('GET', `/refunds?provider=${provider}&paymentId=${encodeURIComponent(paymentId)}`)).refunds as Record<string, unknown>[];
 const notStarted = (id: string) => expect(s.client.workflow.getHandle(id).describe()).rejects.toThrow(/not found/i);
 
-function cli(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [BIN, ...args], {
-    cwd: tmpdir(),
-    env: { ...process.env, TEMPORAL_ADDRESS: s.address, TEMPORAL_NAMESPACE: s.namespace, TEMPORAL_TASK_QUEUE: s.taskQueue, REFUNDS_DEBUG: '' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
-}
+const cli = (...args: string[]) => runCli(s, args);
 
 /** A SecPaid refund waiting for SecPaid's admin review: pending, for the refusals. */
 let pendingId: string;
