@@ -7,7 +7,9 @@ import type { temporal } from '@temporalio/proto';
 import { decodeTypedSearchAttributes } from '@temporalio/common/lib/converter/payload-search-attributes.js';
 import type { Provider } from '../domain/providers.js';
 import type { RefundStatus } from '../domain/status.js';
+import { DEFAULT_ACCOUNT } from '../domain/accounts.js';
 import {
+  RefundAccountKey,
   RefundAmountKey,
   RefundApprovalKey,
   RefundCurrencyKey,
@@ -24,6 +26,8 @@ export interface RefundSummaryRow {
   paymentId: string | undefined;
   amountMinor: number | undefined;
   currency: string | undefined;
+  /** The merchant account (RefundAccount; refunds started before accounts have none: the default's). */
+  account: string;
   createdAt: string | undefined;
   /** When it is expected to be final (absent for refunds started before expected-by). */
   expectedBy?: string;
@@ -50,6 +54,7 @@ export function decodeRow(raw: temporal.api.workflow.v1.IWorkflowExecutionInfo):
     paymentId: sa.get(RefundPaymentIdKey),
     amountMinor: sa.get(RefundAmountKey),
     currency: sa.get(RefundCurrencyKey),
+    account: sa.get(RefundAccountKey) ?? DEFAULT_ACCOUNT,
     createdAt: timestampIso(raw.startTime),
     ...(expectedBy ? { expectedBy: expectedBy.toISOString() } : {}),
     ...(approval ? { approval } : {}),

@@ -124,6 +124,7 @@ export const RefundRowSchema = z
     paymentId: z.string().optional(),
     amountMinor: z.number().int().optional(),
     currency: z.string().optional(),
+    account: z.string().optional().meta({ description: 'the merchant account (docs/accounts.md); default for refunds of before accounts' }),
     createdAt: z.string().optional(),
     expectedBy: z.string().optional().meta({ description: 'when it is expected to be final (ISO)' }),
     closedAt: z.string().optional(),

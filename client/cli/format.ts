@@ -110,6 +110,7 @@ export function showState(state: RefundState): string {
     ['Amount', amountText(state)],
   );
   if (req.originalAmount !== undefined) rows.push(['Original', money(req.originalAmount, req.currency)]);
+  if (req.account !== undefined) rows.push(['Account', req.account]); // a named merchant account (docs/accounts.md)
   rows.push(['Key', req.idempotencyKey]);
   if (state.retryOf) rows.push(['Retry of', `${state.retryOf.refundId} (this is attempt ${state.retryOf.attempt}: ${state.retryOf.proof})`]);
   if (state.retriedBy) rows.push(['Retried by', `${state.retriedBy} (a new attempt of this refund)`]);
