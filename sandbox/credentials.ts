@@ -76,6 +76,12 @@ export function resolveMerchants(named: Record<string, Partial<SandboxCredential
   return out;
 }
 
+/** SANDBOX_MERCHANTS=eu,asia: merchants whose credentials are made from their names. */
+export function merchantsFromEnv(env: NodeJS.ProcessEnv): Record<string, Partial<SandboxCredentials>> {
+  const names = (env['SANDBOX_MERCHANTS'] ?? '').split(',').map((n) => n.trim()).filter(Boolean);
+  return Object.fromEntries(names.map((n) => [n, {}]));
+}
+
 /** The merchant whose credential this is (`field` of its credentials), or undefined. */
 export function merchantWith(merchants: Record<string, SandboxCredentials>, field: keyof SandboxCredentials, value: string | undefined): string | undefined {
   if (value === undefined) return undefined;

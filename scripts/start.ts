@@ -12,12 +12,14 @@
 import type { ChildProcess } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { Connection } from '@temporalio/client';
-import { credentialsFromEnv, resolveCredentials } from '../sandbox/credentials.js';
+import { credentialsFromEnv, resolveCredentials, resolveMerchants } from '../sandbox/credentials.js';
+import { sandboxAccountEnv } from '../sandbox/worker-env.js';
+import { PROVIDERS, type Provider } from '../domain/providers.js';
 import { loadTemporalConfig } from '../client/connection.js';
 import { loadCodecServerConfig } from '../codec/config.js';
 import { localKeyEntries } from '../codec/keys.js';
 import { startCodecServer } from '../codec/server.js';
-import { apiSettings, ConfigError, providerSettings, startSettings, temporalSettings, type StartSettings } from '../domain/config.js';
+import { accountNames, apiSettings, ConfigError, providerSettings, startSettings, temporalSettings, type StartSettings } from '../domain/config.js';
 import { DEFAULT_REFUNDS_ENDPOINT, REFUNDS_NEXUS_SERVICE } from '../nexus/service.js';
 import { startDevServer, type DevServer } from './dev-server.js';
 import { ensureNexusEndpoint } from './nexus-endpoint.js';
@@ -133,7 +135,10 @@ async function main(): Promise<void> {
   if (settings.sandbox) {
     const sandboxPort = settings.sandboxPort;
     if (await isPortOpen(sandboxPort)) throw new ConfigError(`port ${sandboxPort} is already in use; set SANDBOX_PORT`);
-    const sandbox = tsx('sandbox/main.ts', { ...env, SANDBOX_PORT: String(sandboxPort), SANDBOX_STATE_FILE: env.SANDBOX_STATE_FILE ?? join(dataDir, 'sandbox.json') });
+    // Every named merchant account (<PROVIDER>_ACCOUNTS, docs/accounts.md) is a sandbox merchant too.
+    const names = accountNames(env);
+    const merchantNames = [...new Set(PROVIDERS.flatMap((p) => names[p]))];
+    const sandbox = tsx('sandbox/main.ts', { ...env, SANDBOX_PORT: String(sandboxPort), SANDBOX_STATE_FILE: env.SANDBOX_STATE_FILE ?? join(dataDir, 'sandbox.json'), SANDBOX_MERCHANTS: merchantNames.join(',') });
     await waitFor('provider sandbox', () => isPortOpen(sandboxPort), { timeoutMs: 30_000, child: sandbox });
     const base = `http://127.0.0.1:${sandboxPort}`;
     const creds = resolveCredentials(credentialsFromEnv(env));
@@ -144,11 +149,17 @@ async function main(): Promise<void> {
       ['RESERVEPAY_BASE_URL', `${base}/reservepay`, { RESERVEPAY_API_KEY: creds.reservepayApiKey }],
     ];
     const sandboxed: string[] = [];
+    const merchants = resolveMerchants(Object.fromEntries(merchantNames.map((n) => [n, {}])), creds);
     for (const [urlVar, url, creds] of useSandbox) {
       if (env[urlVar]) continue;
       workerEnv[urlVar] = url;
       Object.assign(workerEnv, creds);
-      sandboxed.push(urlVar.split('_')[0]!.toLowerCase());
+      const provider = urlVar.split('_')[0]!.toLowerCase() as Provider;
+      sandboxed.push(provider);
+      // The sandboxed provider's named accounts get their sandbox merchant's credentials, unless given.
+      for (const name of names[provider]) {
+        for (const [variable, value] of Object.entries(sandboxAccountEnv(provider, name, merchants[name]!))) workerEnv[variable] ||= value;
+      }
     }
     lines.push(`Provider sandbox    ${base}  (admin ${base}/_sandbox; serving ${sandboxed.join(', ') || 'no provider'})`);
   }
