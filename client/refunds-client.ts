@@ -262,8 +262,13 @@ export class RefundsClient {
       const state = await this.get(refundId).catch(() => undefined);
       const a = state?.approval;
       if (!state || !a) throw new RefundActionRejectedError(refundId, action, `this refund needs no four-eyes approval, and it is already ${state?.status ?? 'final'}`, 'not_allowed');
-      const last = state.transitions.at(-1)?.cause ?? state.status;
-      throw new RefundActionRejectedError(refundId, action, a.state === 'awaiting' ? `the refund is already ${state.status}` : `nothing to decide: ${last}`, 'not_allowed');
+      const why =
+        a.state === 'granted' || a.state === 'refused'
+          ? `four-eyes approval was already ${a.state} by ${a.decidedBy} at ${a.decidedAt}; the refund is ${state.status}`
+          : a.state === 'expired'
+            ? `four-eyes approval expired at ${a.decidedAt}: nobody decided by its deadline, and the refund was canceled`
+            : `the refund is already ${state.status}; its four-eyes approval was not decided`;
+      throw new RefundActionRejectedError(refundId, action, why, 'not_allowed');
     }
   }
 

@@ -132,6 +132,7 @@ describe.concurrent('four-eyes approval over the HTTP API', { timeout: 120_000 }
     const again = await call('POST', `/v1/refunds/${id}/four-eyes/approve`, 'bob', {});
     expect(again.status).toBe(409);
     expect(again.body.error?.type).toBe('action_not_allowed');
+    expect(again.body.error?.message).toMatch(/: four-eyes approval was already granted by bob at .+; the refund is approved$/);
     const final = (await call('GET', `/v1/refunds/${id}`, 'bob')).body as { transitions: { cause: string }[]; approval: unknown };
     expect(final.transitions.map((t) => t.cause)).toEqual([
       'refund requested by alice; it awaits four-eyes approval by another operator',
@@ -177,7 +178,7 @@ describe.concurrent('four-eyes approval over the HTTP API', { timeout: 120_000 }
     expect(final.transitions.at(-1)!.cause).toMatch(/^four-eyes approval expired: nobody approved or refused it within 2 s/);
     const late = await call('POST', `/v1/refunds/${refund.refundId}/four-eyes/approve`, 'bob', {});
     expect(late.status).toBe(409);
-    expect(late.body.error?.message).toMatch(/nothing to decide: four-eyes approval expired/);
+    expect(late.body.error?.message).toMatch(/: four-eyes approval expired at .+: nobody decided by its deadline, and the refund was canceled$/);
     expect(await sandboxRefunds(paymentId)).toEqual([]);
   });
 });
