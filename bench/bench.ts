@@ -12,7 +12,9 @@
  *   4. N refunds waiting at once on ONE worker at its DEFAULT settings (Link Money holds plus a
  *      few SecPaid reviews, paced under SecPaid's 60 requests/min): worker RSS and CPU;
  *   5. the price of waking refunds the worker's cache no longer holds: operator actions on
- *      `--wake` of them (rate, p50, p95), and the SecPaid reviews approved by the operator.
+ *      `--wake` of them (rate, p50, p95), and the SecPaid reviews approved by the operator;
+ *   6. a bulk batch of `--batch-rows` rows (Reservepay + OpenPayd, JSONL) through the sandbox on
+ *      one worker (workflows/batch.ts): rows started and refunds final per second, worker RSS.
  *
  *   npm run bench                         # the defaults below; writes BENCHMARKS.md
  *   npm run bench -- --throughput 100 --waiting 2000 --secpaid 20 --wake 300 --out /tmp/bench.md
@@ -23,7 +25,7 @@
  * --wake 1000, --wake-update 1000, --sample-seconds 60, --out FILE. Worker settings are the
  * worker's own defaults unless --activities, --workflow-tasks or --cache is given (then they are
  * set for every worker of the run, the baseline's too; --node-args "..." adds V8 flags to every
- * worker; --sections 1,2,3,4,5 runs a part). A run with any flag changed writes its
+ * worker; --sections 1,2,3,4,5,6 runs a part; --batch-rows 10000 and --batch-concurrency 10 for 6). A run with any flag changed writes its
  * report to --out, or to the OS temp folder: only the default run writes BENCHMARKS.md.
  *
  * Everything runs as separate processes on 127.0.0.1: the Temporal dev server (SQLite file,
@@ -37,6 +39,9 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { RefundsClient, listQuery } from '../client/refunds-client.js';
 import { RefundActionRejectedError } from '../client/errors.js';
+import { parseBatchFile } from '../client/batch-file.js';
+import { BatchesClient, type BatchView } from '../client/batches.js';
+import { DEFAULT_BATCH_CONCURRENCY } from '../domain/batch.js';
 import type { Provider } from '../domain/providers.js';
 import { requireTemporalBinary, PROJECT_ROOT } from '../scripts/temporal-binaries.js';
 import { DEFAULT_MAX_CACHED_WORKFLOWS } from '../worker/worker.js';
@@ -56,6 +61,8 @@ const DEFAULTS = {
   wake: 1000,
   'wake-update': 1000,
   'sample-seconds': 60,
+  'batch-rows': 10_000,
+  'batch-concurrency': DEFAULT_BATCH_CONCURRENCY,
 } as const;
 const KNOWN_FLAGS = new Set([...Object.keys(DEFAULTS), 'activities', 'workflow-tasks', 'cache', 'out', 'sections', 'node-args']);
 for (let i = 0; i < argv.length; i++) {
@@ -84,7 +91,7 @@ const TUNING: Record<string, string> = {
 /** V8/Node flags for every worker of the run (for example "--max-semi-space-size=4"). */
 const NODE_ARGS = (flag(argv, 'node-args') ?? '').split(' ').filter(Boolean);
 /** 1 throughput, 2 history events, 3 provider calls (2 and 3 run together), 4 waiting and 5 waking (together). */
-const SECTIONS = new Set((flag(argv, 'sections') ?? '1,2,3,4,5').split(',').map((x) => x.trim()));
+const SECTIONS = new Set((flag(argv, 'sections') ?? '1,2,3,4,5,6').split(',').map((x) => x.trim()));
 if (SECTIONS.has('5')) SECTIONS.add('4');
 const IS_DEFAULT_RUN = argv.filter((a) => a.startsWith('--')).length === 0;
 const OUT = flag(argv, 'out') ?? (IS_DEFAULT_RUN ? join(PROJECT_ROOT, 'BENCHMARKS.md') : join(tmpdir(), `refunds-bench-${new Date().toISOString().replace(/[:.]/g, '-')}.md`));
@@ -495,6 +502,47 @@ async function main(): Promise<void> {
     }
     await stopWorker(pathsWorker);
 
+    // ------------------------------------------------------------ 6. a bulk batch
+    let bt: { rows: number; concurrency: number; parseMs: number; createMs: number; startSeconds: number; finalSeconds: number; view: BatchView; stats: ProcStats; idle: ProcStats } | undefined;
+    if (SECTIONS.has('6')) {
+      const rows = num('batch-rows');
+      const concurrency = num('batch-concurrency');
+      log(`6. bulk: a ${rows}-row batch (Reservepay + OpenPayd) on one worker, concurrency ${concurrency}`);
+      const batchWorker = await startWorker('bench-batch');
+      const batches = new BatchesClient(new RefundsClient(stack.client, 'bench-batch'));
+      // The file a person would upload: one request per JSONL line, each with its own idempotency key.
+      const file = (await makeSyncRequests(stack.admin, rows, 'batch')).map((r) => JSON.stringify(r)).join('\n');
+      const idle = new ProcSampler(batchWorker.pid, 200).start();
+      await sleep(2_000);
+      const idleStats = idle.stop();
+      let t = Date.now();
+      const parsed = parseBatchFile(file, { name: 'bench.jsonl' });
+      const parseMs = Date.now() - t;
+      if (parsed.invalid.length) throw new Error(`bench batch: ${parsed.invalid.length} invalid rows, the first: ${parsed.invalid[0]!.error}`);
+      const sampler = new ProcSampler(batchWorker.pid, 1_000).start();
+      t = Date.now();
+      await batches.create(parsed, { concurrency, createdBy: 'bench', sourceName: 'bench.jsonl' });
+      const createMs = Date.now() - t;
+      let view = await batches.get(parsed.batchId);
+      let startSeconds = NaN;
+      const deadline = Date.now() + 60 * 60_000;
+      for (let lastLog = Date.now(); Date.now() < deadline; ) {
+        await sleep(1_000);
+        view = await batches.get(parsed.batchId);
+        if (view.finishedAt && Number.isNaN(startSeconds)) startSeconds = (Date.now() - t) / 1000;
+        if (view.finishedAt && view.final >= view.created) break;
+        if (Date.now() - lastLog >= 10_000) {
+          lastLog = Date.now();
+          log(`   ${view.status}: started ${view.started}/${view.validRows}, final ${view.final}, RSS ${f0(sampler.lastRssMiB())} MiB`);
+        }
+      }
+      const finalSeconds = (Date.now() - t) / 1000;
+      const stats = sampler.stop();
+      await stopWorker(batchWorker);
+      bt = { rows, concurrency, parseMs, createMs, startSeconds, finalSeconds, view, stats, idle: idleStats };
+      log(`   ${rows} rows: all started in ${f1(startSeconds)} s (${f1(rows / startSeconds)} rows/s), all final in ${f1(finalSeconds)} s (${f1(rows / finalSeconds)}/s); worker RSS avg ${f0(stats.rssAvgMiB)} max ${f0(stats.rssMaxMiB)} MiB`);
+    }
+
     // ------------------------------------------------------------ report
     const machine = {
       nproc: sh('nproc', []),
@@ -609,6 +657,24 @@ async function main(): Promise<void> {
         '',
       );
     }
+    if (bt) {
+      const b = bt;
+      const statuses = Object.entries(b.view.refunds).map(([k, v]) => `${v} ${k}`).join(', ');
+      out.push(
+        `## 6. A bulk batch of ${b.rows} rows`,
+        '',
+        `One JSONL file of ${b.rows} rows (half Reservepay, half OpenPayd, each row with its idempotency key) read and validated by \`parseBatchFile\` in ${b.parseMs} ms, then \`BatchesClient.create\` (${b.view.chunks} row holders, the batch workflow; ${b.createMs} ms) at concurrency ${b.concurrency}, on ONE worker (the same process runs the batch, its wave activities and every refund). Progress read every second (\`BatchesClient.get\`: the batch's query plus visibility counts by RefundBatchId).`,
+        '',
+        '| | seconds | rows per second |',
+        '|---|---|---|',
+        `| every row started (the batch workflow ended; ${b.view.runs} runs, continue-as-new between them) | ${f1(b.startSeconds)} | **${f1(b.rows / b.startSeconds)}** |`,
+        `| every refund final (visibility) | ${f1(b.finalSeconds)} | **${f1(b.rows / b.finalSeconds)}** |`,
+        '',
+        `- Outcomes: ${statuses || '-'}; started ${b.view.started} (${b.view.created} by the batch, ${b.view.existing} existing), refused ${b.view.refused}.`,
+        `- Worker RSS: idle before ${f0(b.idle.rssAvgMiB)} MiB; during the batch avg **${f0(b.stats.rssAvgMiB)} MiB**, max **${f0(b.stats.rssMaxMiB)} MiB**; CPU ${f0(b.stats.cpuPct)}% of one core.`,
+        '',
+      );
+    }
     out.push(
       '## Reproduce',
       '',
@@ -616,6 +682,7 @@ async function main(): Promise<void> {
       cmd,
       'npm run bench -- --throughput 100 --waiting 2000 --secpaid 20 --wake 300 --wake-update 300 --out /tmp/bench.md   # reduced',
       'npm run bench -- --sections 1 --out /tmp/tp.md                                                                   # throughput only',
+      'npm run bench -- --sections 6 --batch-rows 300 --out /tmp/batch-bench.md                                         # a small bulk batch only',
       'npx tsx bench/memory.ts --waiting 2000 --caches 10,50,100,300 --out /tmp/memory.md                               # RSS per cache size, V8 flags',
       '```',
       '',

@@ -9,6 +9,7 @@ import { MinorUnits } from '../../domain/refund.js';
 import { IDEMPOTENCY_KEY_MESSAGE, IDEMPOTENCY_KEY_PATTERN, IdempotencyKeySchema, SAFE_TEXT_MESSAGE, SAFE_TEXT_PATTERN } from '../input-hygiene.js';
 import { approvalPaths, approvalSchemas } from './approval-openapi.js';
 import { retryOperation } from './retry-openapi.js';
+import { BATCH_SCHEMA, bulkPaths } from './bulk-openapi.js';
 import { ACTION_BODIES, CreateRefundBodySchema, ErrorSchema, ListQuerySchema, RefundListSchema, RefundRowSchema, RefundSchema } from './schemas.js';
 
 type JsonSchema = Record<string, unknown>;
@@ -174,6 +175,7 @@ export function openApiDocument(serverUrl?: string): JsonSchema {
       '/v1/refunds/{id}/resolve': { post: actionOperation('resolve', 'Settle a refund in needs_attention') },
       '/v1/refunds/{id}/retry': { post: retryOperation({ refundIdParam, json, ref, errorResponse, commonErrors: COMMON_ERRORS, bodyErrors: BODY_ERRORS }) },
       ...approvalPaths({ refundIdParam, json, ref, errorResponse, commonErrors: COMMON_ERRORS, bodyErrors: BODY_ERRORS }, { approve: actionOperation('approve', "Record SecPaid's admin review: approved"), reject: actionOperation('reject', "Record SecPaid's admin review: rejected, with its reason") }),
+      ...bulkPaths({ json, ref, errorResponse, commonErrors: COMMON_ERRORS }), // bulk refund batches (14a)
       '/healthz': {
         get: { operationId: 'healthz', summary: 'Liveness', security: [], responses: { '200': { description: 'the process is up', content: json({ type: 'object' }) } } },
       },
@@ -209,6 +211,7 @@ export function openApiDocument(serverUrl?: string): JsonSchema {
         RefundRow: outputSchema(RefundRowSchema),
         RefundList: outputSchema(RefundListSchema),
         Error: outputSchema(ErrorSchema),
+        RefundBatch: BATCH_SCHEMA,
       },
     },
   };
