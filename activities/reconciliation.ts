@@ -32,15 +32,17 @@ const STATE_READS_AT_ONCE = 8;
 
 const quote = (v: string) => `'${v.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 
-/** Our refunds of a provider that concern the window: started or closed in it, or still open. */
-export function windowQuery(provider: Provider, w: ReconciliationWindow): string {
+/** Our refunds of a provider on a task queue (one deployment: its worker's credentials) that concern the window: started or closed in it, or still open. */
+export function windowQuery(provider: Provider, w: ReconciliationWindow, taskQueue: string): string {
   const inWindow = (field: string) => `(${field} >= ${quote(w.from)} AND ${field} < ${quote(w.to)})`;
-  return `${REFUNDS} AND RefundProvider = ${quote(provider)} AND (${inWindow('StartTime')} OR ${inWindow('CloseTime')} OR ExecutionStatus = 'Running')`;
+  return `${REFUNDS} AND TaskQueue = ${quote(taskQueue)} AND RefundProvider = ${quote(provider)} AND (${inWindow('StartTime')} OR ${inWindow('CloseTime')} OR ExecutionStatus = 'Running')`;
 }
 
 export interface ListOurRefundsInput {
   provider: Provider;
   window: ReconciliationWindow;
+  /** The deployment's task queue (the reconciliation's own). */
+  taskQueue: string;
   pageToken?: string;
 }
 export interface OurRefundsPage {
@@ -148,7 +150,7 @@ export function createReconciliationActivities(deps: ReconciliationDeps) {
       const c = client();
       const res = await c.workflowService.listWorkflowExecutions({
         namespace: c.options.namespace,
-        query: windowQuery(input.provider, input.window),
+        query: windowQuery(input.provider, input.window, input.taskQueue),
         pageSize: OUR_PAGE_SIZE,
         ...(input.pageToken ? { nextPageToken: Buffer.from(input.pageToken, 'base64url') } : {}),
       });
@@ -159,10 +161,10 @@ export function createReconciliationActivities(deps: ReconciliationDeps) {
     },
 
     /** Our refunds of these payments, at any time (a provider refund not matched in the window may be one of them). */
-    async findOurRefundsOfPayments(input: { provider: Provider; account?: string; paymentKeys: string[] }): Promise<OurRefundRecord[]> {
+    async findOurRefundsOfPayments(input: { provider: Provider; taskQueue: string; account?: string; paymentKeys: string[] }): Promise<OurRefundRecord[]> {
       if (input.paymentKeys.length === 0) return [];
       const c = client();
-      const q = `${REFUNDS} AND RefundProvider = ${quote(input.provider)} AND RefundPaymentId IN (${input.paymentKeys.map(quote).join(', ')}) AND ${accountClause([input.account ?? DEFAULT_ACCOUNT])}`;
+      const q = `${REFUNDS} AND TaskQueue = ${quote(input.taskQueue)} AND RefundProvider = ${quote(input.provider)} AND RefundPaymentId IN (${input.paymentKeys.map(quote).join(', ')}) AND ${accountClause([input.account ?? DEFAULT_ACCOUNT])}`;
       const infos: WorkflowExecutionInfo[] = [];
       for await (const info of c.workflow.list({ query: q, pageSize: OUR_PAGE_SIZE })) {
         infos.push(info);

@@ -118,7 +118,7 @@ export class ReconciliationClient {
   async list(opts: { pageSize?: number; pageToken?: string } = {}): Promise<{ reconciliations: ReconciliationRow[]; nextPageToken?: string }> {
     const res = await this.client.workflowService.listWorkflowExecutions({
       namespace: this.client.options.namespace,
-      query: `WorkflowType = '${RECONCILIATION_NAMES.workflowType}'`,
+      query: `WorkflowType = '${RECONCILIATION_NAMES.workflowType}' AND TaskQueue = '${this.taskQueue.replace(/[\\']/g, '')}'`,
       pageSize: Math.min(Math.max(opts.pageSize ?? 50, 1), 500),
       ...(opts.pageToken ? { nextPageToken: Buffer.from(opts.pageToken, 'base64url') } : {}),
     });
@@ -140,13 +140,18 @@ export class ReconciliationClient {
     return { reconciliations: rows, ...(token ? { nextPageToken: token } : {}) };
   }
 
+  /** The daily Schedule of this task queue (one per deployment sharing a namespace). */
+  get scheduleId(): string {
+    return `${RECONCILIATION_NAMES.scheduleId}-${this.taskQueue}`;
+  }
+
   /**
    * Create the daily Schedule, or bring the one there in line: run twice, it is still one
    * Schedule. Its settings ride in its memo, so a changed time or window is seen and updated.
    */
   async ensureSchedule(settings: ScheduleSettings = DEFAULT_SCHEDULE): Promise<{ scheduleId: string; outcome: 'created' | 'unchanged' | 'updated' }> {
     const { hour, minute } = parseAt(settings.at);
-    const scheduleId = RECONCILIATION_NAMES.scheduleId;
+    const scheduleId = this.scheduleId;
     const action: ScheduleOptionsAction = {
       type: 'startWorkflow',
       workflowType: RECONCILIATION_NAMES.workflowType,
@@ -175,10 +180,10 @@ export class ReconciliationClient {
   /** The Schedule as it is: its time, window and next runs; undefined when there is none. */
   async describeSchedule(): Promise<{ scheduleId: string; at: string; sinceMs: number; nextRuns: string[]; paused: boolean } | undefined> {
     try {
-      const desc = await this.client.schedule.getHandle(RECONCILIATION_NAMES.scheduleId).describe();
+      const desc = await this.client.schedule.getHandle(this.scheduleId).describe();
       const s = desc.memo?.reconcile as { at: string; sinceMs: number } | undefined;
       return {
-        scheduleId: RECONCILIATION_NAMES.scheduleId,
+        scheduleId: this.scheduleId,
         at: s?.at ?? '?',
         sinceMs: s?.sinceMs ?? 0,
         nextRuns: desc.info.nextActionTimes.map((d) => d.toISOString()),

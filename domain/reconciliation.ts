@@ -17,7 +17,7 @@ export const RECONCILIATION_NAMES = {
   reportQuery: 'getReconciliation',
   /** The refund workflow's update that puts it in needs_attention with a reconciliation's evidence. */
   flagUpdate: 'flagReconciliationMismatch',
-  /** The daily Schedule's id. */
+  /** The daily Schedule's id: this, `-`, the task queue (one Schedule per deployment). */
   scheduleId: 'refund-reconciliation-daily',
 } as const;
 

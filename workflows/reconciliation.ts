@@ -1,6 +1,6 @@
 /**
  * The reconciliation workflow (type `reconciliation`): for a time window, each provider's records
- * against our refunds. Per provider: page through our refunds of the window (activities read them
+ * against our refunds of its task queue (one deployment, whose worker holds the credentials). Per provider: page through our refunds of the window (activities read them
  * through visibility and each refund's state), read the provider's refunds of their payments
  * (the adapters' record readers), compare (domain/reconciliation.ts compareRecords), look up ours
  * of any payment whose provider refund matched nothing in the window, and for SecPaid sweep its
@@ -97,7 +97,7 @@ export async function reconciliation(input: ReconciliationInput = {}): Promise<R
       report.progress.phase = 'ours';
       let pageToken = resumed?.pageToken;
       do {
-        const page = await acts.listOurRefunds({ provider, window: report.window, ...(pageToken ? { pageToken } : {}) });
+        const page = await acts.listOurRefunds({ provider, window: report.window, taskQueue: workflowInfo().taskQueue, ...(pageToken ? { pageToken } : {}) });
         await reconcilePage(report, totals, provider, page.refunds);
         report.progress.pages += 1;
         pageToken = page.nextPageToken;
@@ -169,7 +169,7 @@ async function reconcilePage(report: ReconciliationReport, totals: ProviderTotal
     const inPage = new Set(ours.map((o) => o.refundId));
     const elsewhere: OurRefundRecord[] = [];
     for (const [account, paymentKeys] of byAccount(cmp.unmatched)) {
-      const found = await acts.findOurRefundsOfPayments({ provider, paymentKeys, ...(account !== undefined ? { account } : {}) });
+      const found = await acts.findOurRefundsOfPayments({ provider, taskQueue: workflowInfo().taskQueue, paymentKeys, ...(account !== undefined ? { account } : {}) });
       elsewhere.push(...found.filter((o) => !inPage.has(o.refundId)));
     }
     mismatches.push(...unknownRefunds(cmp.unmatched, elsewhere, name));
@@ -182,7 +182,7 @@ async function sweepSecpaid(report: ReconciliationReport, totals: ProviderTotals
   const acc = account !== undefined ? { account } : {};
   const { records, more } = await acts.listSecpaidRefunds({ ...acc, since, page });
   const keys = [...new Set(records.map((r) => r.paymentKey))];
-  const ours = await acts.findOurRefundsOfPayments({ provider: 'secpaid', ...acc, paymentKeys: keys });
+  const ours = await acts.findOurRefundsOfPayments({ provider: 'secpaid', taskQueue: workflowInfo().taskQueue, ...acc, paymentKeys: keys });
   // Payments with refunds of ours are compared with those refunds in their own windows.
   const oursKeys = new Set(ours.map((o) => o.paymentKey));
   const foreign = records.filter((r) => !oursKeys.has(r.paymentKey));
