@@ -230,7 +230,8 @@ async function run(command: string, args: string[], flags: Flags, config: Tempor
       prepared = fourEyesCommand(args, { note: str(flags, 'note'), reason: str(flags, 'reason') }, client, env);
       break;
     case 'retry': // linked retry (13b)
-      prepared = retryCommand(id, safeAction('retry', { operator: str(flags, 'operator'), note: str(flags, 'note') }), client);
+      // The requester is the CLI's REFUNDS_IDENTITY when set, else --operator (as for the other operator actions).
+      prepared = retryCommand(id, safeAction('retry', { operator: cliIdentity(env) ?? str(flags, 'operator'), note: str(flags, 'note') }), client);
       break;
     case 'bulk':
       // Bulk refund batches (client/cli/bulk.ts): the file is checked before client() connects.

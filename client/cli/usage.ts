@@ -103,7 +103,7 @@ refunds create --json-body '{...}' | --file request.json   (flags given as well 
     args: ['ID'],
     flags: ['note', 'operator'],
     usage:
-      'refunds retry ID [--note N] [--operator O]\n  A new attempt (ID~retry-N) of a refund that ended failed or rejected and provably paid nothing\n  (a decline, an invalid request, Link Money TERMINAL_FAILED); the same attempt if retried before.',
+      'refunds retry ID [--note N] [--operator O]\n  A new attempt (ID~retry-N) of a refund that ended failed or rejected and provably paid nothing\n  (a decline, an invalid request, Link Money TERMINAL_FAILED); the same attempt if retried before.\n  The requester recorded is REFUNDS_IDENTITY when set, else --operator.',
   },
   bulk: {
     args: ['SUBCOMMAND', 'FILE|ID'],
