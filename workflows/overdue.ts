@@ -80,7 +80,8 @@ export class OverdueWatch {
   private markOverdue(): void {
     const life = this.life;
     const s = life.state;
-    const cause = `overdue: expected by ${utc(s.expectedBy!)}: ${expectationText(s.request, this.input.span)}; still ${s.status}, checks go on as before`;
+    const rest = s.nextCheckAt ? 'checks go on as before' : 'nothing else changes';
+    const cause = `overdue: expected by ${utc(s.expectedBy!)}: ${expectationText(s.request, this.input.span)}; still ${s.status}, ${rest}`;
     const t = life.markOverdue(cause);
     recordOverdue(s);
     this.outbox?.enqueueOverdue(t, s.expectedBy!);

@@ -174,6 +174,23 @@ describe('expected-by and overdue', { timeout: 180_000 }, () => {
     });
   });
 
+  it('needs_attention at its first answer (a person must act): the timer starts for the wait for a person; marked once, still needs_attention', async () => {
+    const h = await newRefundWorkerCached(env, { submitRefund: async () => answered({ kind: 'exists', message: 'Refund already requested' }), releasePaymentLock: async () => undefined });
+    await run(h, requestFor('openpayd'), parseSpan('15m'), async (handle, started) => {
+      await waitForRefund(handle, (s) => s.status === 'needs_attention');
+      await env.sleep(20 * MINUTE);
+      const s = await waitForRefund(handle, (x) => x.overdueAt !== undefined);
+      await env.sleep(HOUR);
+      const later = await waitForRefund(handle, (x) => x.status === 'needs_attention');
+      expect(later.transitions.filter((t) => t.event === 'overdue')).toEqual([
+        { at: s.overdueAt, status: 'needs_attention', event: 'overdue', cause: expect.stringMatching(/^overdue: expected by .+: OpenPayd answers refunds at once \(expected within 15m\); still needs_attention, nothing else changes$/) },
+      ]);
+      expect(Date.parse(s.overdueAt!) - Date.parse(started!.at)).toBeLessThan(TOL);
+      expect(later.attention).toMatch(/a refund of this payment exists that we did not make/);
+      expect(await timerCounts(handle)).toEqual({ started: 1, fired: 1, canceled: 0 });
+    });
+  });
+
   it('the uncontended synchronous refund: not one event more than without expectedBy', async () => {
     const approved: RefundOutcome = { kind: 'final', status: 'approved', providerStatus: 'APPROVED', code: '00', message: 'Approved' };
     const h = await newRefundWorkerCached(env, { submitRefund: async () => answered(approved) });
