@@ -28,6 +28,8 @@ import { COMMANDS, commandUsage, GLOBAL_FLAGS, OPTIONS, USAGE, type FlagName } f
 import { watchRefund } from './cli/watch.js';
 import { bulkCommand } from './cli/bulk.js';
 import { retryCommand } from './cli/retry.js';
+import { reconcileCommand } from './cli/reconcile.js';
+import { ReconciliationNotFoundError } from './reconciliation.js';
 import { fourEyesCommand } from './cli/approval.js';
 import { cliIdentity } from '../domain/config.js';
 
@@ -91,7 +93,7 @@ function checkCommandLine(command: string, args: string[], flags: Flags): void {
     }
   }
   if (command === 'help') return;
-  if (args.length < spec.args.length) throw new UsageError(`${command} needs ${spec.args.join(' ')}`, command);
+  if (args.length < (spec.minArgs ?? spec.args.length)) throw new UsageError(`${command} needs ${spec.args.join(' ')}`, command);
   if (args.length > spec.args.length) throw new UsageError(`unexpected argument ${JSON.stringify(args[spec.args.length])}`, command);
 }
 
@@ -230,8 +232,10 @@ async function run(command: string, args: string[], flags: Flags, config: Tempor
       prepared = fourEyesCommand(args, { note: str(flags, 'note'), reason: str(flags, 'reason') }, client, env);
       break;
     case 'retry': // linked retry (13b)
-      // The requester is the CLI's REFUNDS_IDENTITY when set, else --operator (as for the other operator actions).
-      prepared = retryCommand(id, safeAction('retry', { operator: cliIdentity(env) ?? str(flags, 'operator'), note: str(flags, 'note') }), client);
+      prepared = retryCommand(id, safeAction('retry', { operator: str(flags, 'operator'), note: str(flags, 'note') }), client);
+      break;
+    case 'reconcile': // reconciliation (14b): client/cli/reconcile.ts checks its input before client() connects
+      prepared = reconcileCommand(args, flags, client, { out: io.out, progress: io.err, json });
       break;
     case 'bulk':
       // Bulk refund batches (client/cli/bulk.ts): the file is checked before client() connects.
@@ -290,6 +294,7 @@ function classify(err: unknown, config: TemporalConfig | undefined): Failure {
     const where = config ? ` (namespace ${config.namespace} at ${config.address})` : '';
     return { exitCode: EXIT.notFound, code: 'not_found', message: `${err.message}${where}`, extra: { refundId: err.refundId } };
   }
+  if (err instanceof ReconciliationNotFoundError) return { exitCode: EXIT.notFound, code: 'not_found', message: err.message, extra: { reconciliationId: err.reconciliationId } };
   if (err instanceof RefundConflictError) {
     return { exitCode: EXIT.conflict, code: 'conflict', message: err.message, extra: { refundId: err.refundId, differences: err.differences } };
   }

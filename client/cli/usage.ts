@@ -44,6 +44,10 @@ export const OPTIONS = {
   concurrency: { type: 'string' },
   detach: { type: 'boolean' },
   out: { type: 'string' },
+  // reconcile (14b)
+  since: { type: 'string' },
+  at: { type: 'string' },
+  csv: { type: 'string' },
   // api-key
   name: { type: 'string' },
   role: { type: 'string' },
@@ -54,6 +58,8 @@ export type FlagName = keyof typeof OPTIONS;
 interface CommandSpec {
   /** Positional arguments (names, for usage errors). */
   args: string[];
+  /** Fewer positionals accepted (the command checks them itself); default: all of `args`. */
+  minArgs?: number;
   flags: FlagName[];
   usage: string;
 }
@@ -115,6 +121,17 @@ refunds bulk pause|resume|cancel ID [--note N] [--operator O]
   (docs/batch-format.md). Every row is validated first; any invalid row starts nothing unless
   --allow-partial. The batch runs in the worker: progress is followed until its refunds are
   final (Ctrl-C stops following, not the batch); status reattaches; results prints CSV.`,
+  },
+  reconcile: {
+    args: ['[SUBCOMMAND]', '[ID]'],
+    minArgs: 0,
+    flags: ['since', 'provider', 'csv', 'detach', 'at', 'limit'],
+    usage: `refunds reconcile [--since 2d] [--provider P,...] [--csv FILE|-] [--detach]
+refunds reconcile schedule [--at HH:MM] [--since 2d]
+refunds reconcile show ID [--csv FILE|-]     refunds reconcile list [--limit N]
+  Compare each provider's records with our refunds of the window (docs/reconciliation.md): run
+  now and follow its progress (Ctrl-C stops following, not the run), then the totals and every
+  mismatch; --csv writes the mismatches as CSV. schedule creates the daily run (idempotent).`,
   },
   'api-key': {
     args: [],
