@@ -143,10 +143,11 @@ describe('refunds retry (CLI)', { timeout: 120_000 }, () => {
     expect(await final(`${id}~retry-2`)).toMatchObject({ status: 'failed' });
 
     await s.admin('PATCH', `/payments/linkmoney/${paymentId}`, { debitFailed: false });
-    const second = await cli('retry', `${id}~retry-2`, '--json');
+    // The CLI's identity (REFUNDS_IDENTITY) is the requester recorded, over --operator.
+    const second = await runCli(s, ['retry', `${id}~retry-2`, '--json', '--operator', 'not-me'], { REFUNDS_IDENTITY: 'alice@example.com' });
     expect(second.code).toBe(0);
     const out = JSON.parse(second.stdout) as { created: boolean; refund: RefundState };
-    expect(out).toMatchObject({ created: true, refund: { refundId: `${id}~retry-3`, retryOf: { refundId: `${id}~retry-2`, attempt: 3 } } });
+    expect(out).toMatchObject({ created: true, refund: { refundId: `${id}~retry-3`, retryOf: { refundId: `${id}~retry-2`, attempt: 3, requestedBy: 'alice@example.com' } } });
     expect(await final(`${id}~retry-3`)).toMatchObject({ status: 'authorized' });
 
     // Fresh requestKeys: a repeated one would have been refused (DUPLICATE_REQUEST_KEY); one refund moved money.
