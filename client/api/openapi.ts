@@ -10,6 +10,7 @@ import { IDEMPOTENCY_KEY_MESSAGE, IDEMPOTENCY_KEY_PATTERN, IdempotencyKeySchema,
 import { approvalPaths, approvalSchemas } from './approval-openapi.js';
 import { retryOperation } from './retry-openapi.js';
 import { BATCH_SCHEMA, bulkPaths } from './bulk-openapi.js';
+import { reconciliationPaths } from './reconcile-openapi.js';
 import { ACTION_BODIES, CreateRefundBodySchema, ErrorSchema, ListQuerySchema, RefundListSchema, RefundRowSchema, RefundSchema } from './schemas.js';
 
 type JsonSchema = Record<string, unknown>;
@@ -176,6 +177,7 @@ export function openApiDocument(serverUrl?: string): JsonSchema {
       '/v1/refunds/{id}/retry': { post: retryOperation({ refundIdParam, json, ref, errorResponse, commonErrors: COMMON_ERRORS, bodyErrors: BODY_ERRORS }) },
       ...approvalPaths({ refundIdParam, json, ref, errorResponse, commonErrors: COMMON_ERRORS, bodyErrors: BODY_ERRORS }, { approve: actionOperation('approve', "Record SecPaid's admin review: approved"), reject: actionOperation('reject', "Record SecPaid's admin review: rejected, with its reason") }),
       ...bulkPaths({ json, ref, errorResponse, commonErrors: COMMON_ERRORS }), // bulk refund batches (14a)
+      ...reconciliationPaths({ json, ref, errorResponse, commonErrors: COMMON_ERRORS, bodyErrors: BODY_ERRORS }), // reconciliation (14b)
       '/healthz': {
         get: { operationId: 'healthz', summary: 'Liveness', security: [], responses: { '200': { description: 'the process is up', content: json({ type: 'object' }) } } },
       },
