@@ -9,6 +9,7 @@ import type { OperatorInput } from '../domain/state.js';
 import { decisionInputProblem, type ApprovalDecision } from '../domain/approval.js';
 import type { ApprovalGate } from './approval.js';
 import type { Lifecycle } from './lifecycle.js';
+import { installReconciliationFlag } from './reconciliation-flag.js';
 import { approveRefundUpdate, cancelRefundUpdate, getRefundQuery, grantApprovalUpdate, lockProbeSignal, OPERATOR_ERROR_TYPES, refuseApprovalUpdate, rejectRefundUpdate, resolveRefundUpdate } from './messages.js';
 
 function notAllowed(message: string): never {
@@ -29,6 +30,8 @@ export function installHandlers(life: Lifecycle, approval?: ApprovalGate): void 
   setHandler(getRefundQuery, () => life.state);
   // A payment lock looks once a day whether its holder still runs (workflows/payment-lock.ts): nothing to do.
   setHandler(lockProbeSignal, () => undefined);
+  // A reconciliation's evidence puts an open refund in needs_attention (workflows/reconciliation-flag.ts).
+  installReconciliationFlag(life);
 
   /** Recording SecPaid's own admin review: only for SecPaid, once submitted, while not final. */
   const secpaidReview = (): void => {
