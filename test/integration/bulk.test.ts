@@ -66,7 +66,11 @@ async function settled(batchId: string) {
 }
 
 function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [BIN, ...args], {
+  return spawnRun(process.execPath, [BIN, ...args]);
+}
+
+function spawnRun(command: string, args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(command, args, {
     cwd: tmpdir(),
     env: { ...process.env, TEMPORAL_ADDRESS: s.address, TEMPORAL_NAMESPACE: s.namespace, TEMPORAL_TASK_QUEUE: s.taskQueue, REFUNDS_DEBUG: '' },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -214,5 +218,10 @@ describe('bulk refunds through the CLI', () => {
     expect(again.stderr).toContain(`already exists: ${batchId}`);
     const missing = await cli(['bulk', 'status', 'batch-000000000000000000000000']);
     expect(missing.code).toBe(4);
+
+    // On a terminal (a pseudo-terminal from util-linux `script`): the bar, drawn in place.
+    const tty = await spawnRun('script', ['-q', '-e', '-c', `${process.execPath} ${BIN} bulk status ${batchId}`, '/dev/null']);
+    expect(tty.code).toBe(0);
+    expect(tty.stdout).toContain(`\r\x1b[K[${'█'.repeat(24)}] COMPLETED started 5/5 · final 5 (approved 5)`);
   });
 });
