@@ -127,6 +127,7 @@ export const RefundRowSchema = z
     account: z.string().optional().meta({ description: 'the merchant account (docs/accounts.md); default for refunds of before accounts' }),
     createdAt: z.string().optional(),
     expectedBy: z.string().optional().meta({ description: 'when it is expected to be final (ISO)' }),
+    approval: z.enum(APPROVAL_STATES).optional().meta({ description: 'four-eyes approval (RefundApproval): absent when the refund needed none' }),
     closedAt: z.string().optional(),
   });
 
