@@ -12,7 +12,7 @@ import { expectedAmount } from '../domain/amount.js';
 import type { ExpectedByInput } from '../domain/expected-by.js';
 import { WORKFLOW_TYPES } from '../domain/messages.js';
 import { accountOf } from '../domain/accounts.js';
-import type { AccountNames } from '../domain/config.js';
+import { accountNames, type AccountNames } from '../domain/config.js';
 import { PROVIDER_NAMES } from '../domain/providers.js';
 import { parseRefundRequest, paymentKey, RefundRequestError, refundIdFor, refundSummary, type RefundRequest } from '../domain/refund.js';
 import type { RefundState } from '../domain/state.js';
@@ -40,12 +40,12 @@ export const REFUND_WORKFLOW_TYPE = WORKFLOW_TYPES.refund;
  * free text without control/bidi characters and idempotency keys from the safe set
  * (client/input-hygiene.ts). Throws RefundRequestError with field messages.
  */
-export function validRefundRequest(input: unknown, accounts?: AccountNames): RefundRequest {
+export function validRefundRequest(input: unknown, accounts: AccountNames = accountNames(process.env)): RefundRequest {
   const request = parseRefundRequest(input);
   const unsafe = requestHygieneIssues(request);
   if (unsafe.length > 0) throw new RefundRequestError(unsafe.map((i) => ({ path: i.path.join('.'), message: i.message })));
-  // A named merchant account must be configured (`accounts`: the <PROVIDER>_ACCOUNTS names; none given = default only).
-  if (request.account !== undefined && !(accounts?.[request.provider] ?? []).includes(request.account)) throw unknownAccount(request);
+  // A named merchant account must be configured (`accounts`: the <PROVIDER>_ACCOUNTS names, this process's unless given).
+  if (request.account !== undefined && !accounts[request.provider].includes(request.account)) throw unknownAccount(request);
   return request;
 }
 

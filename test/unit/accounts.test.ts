@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { accountClause, accountOfRefundId } from '../../domain/accounts.js';
-import { accountNames, apiKeySpecs, apiSettings, ConfigError, providerSettings } from '../../domain/config.js';
+import { accountNames, apiKeySpecs, apiSettings, ConfigError, providerSettings, type AccountNames } from '../../domain/config.js';
 import { paymentLockIdFor } from '../../domain/payment-lock.js';
 import { parseRefundRequest, refundIdFor, RefundRequestError } from '../../domain/refund.js';
 import { refundInputProblems } from '../../domain/refund-request.js';
@@ -146,10 +146,11 @@ describe('the request field', () => {
   });
 
   it('an account the client does not know: a 422 field error naming it', () => {
-    const accounts = { secpaid: [], linkmoney: [], openpayd: ['asia'], reservepay: ['eu'] };
+    const accounts: AccountNames = { secpaid: [], linkmoney: [], openpayd: ['asia'], reservepay: ['eu'] };
     expect(validRefundRequest({ ...base, account: 'eu' }, accounts).account).toBe('eu');
     expect(validRefundRequest(base, accounts).account).toBeUndefined();
-    for (const [account, known] of [['asia', accounts], ['eu', undefined]] as const) {
+    const cases: [string, AccountNames | undefined][] = [['asia', accounts], ['eu', { ...accounts, reservepay: [] }], ['eu', undefined]];
+    for (const [account, known] of cases) {
       try {
         validRefundRequest({ ...base, account }, known);
         expect.unreachable();
@@ -157,6 +158,15 @@ describe('the request field', () => {
         expect((err as RefundRequestError).unprocessable).toBe(true);
         expect((err as RefundRequestError).issues).toEqual([{ path: 'account', message: `no Reservepay merchant account "${account}" is configured` }]);
       }
+    }
+  });
+
+  it('without a list: this process\'s <PROVIDER>_ACCOUNTS', () => {
+    process.env['RESERVEPAY_ACCOUNTS'] = 'eu';
+    try {
+      expect(validRefundRequest({ ...base, account: 'eu' }).account).toBe('eu');
+    } finally {
+      delete process.env['RESERVEPAY_ACCOUNTS'];
     }
   });
 
