@@ -224,7 +224,16 @@ export class RefundsClient {
    * provably paid nothing (domain/retry.ts); the same attempt when it was retried before.
    */
   retry(refundId: string, input: RetryInput = {}): Promise<RetryResult> {
-    return retryRefund(this, refundId, input);
+    return retryRefund(
+      {
+        client: this.client,
+        taskQueue: this.taskQueue,
+        get: (id) => this.get(id),
+        startOptions: (request, requester) => withApproval(refundStartOptions(request, undefined, expectedByAtStart(request, this.expectedBy, new Date())), approvalAtStart(request, this.approval, requester)),
+      },
+      refundId,
+      input,
+    );
   }
 
   approve(refundId: string, input: OperatorInput = {}): Promise<RefundState> {

@@ -16,9 +16,10 @@ import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Clien
 import { WORKFLOW_TYPES } from '../domain/messages.js';
 import { refundSummary } from '../domain/refund.js';
 import { nextAttemptOf, retryVerdict } from '../domain/retry.js';
+import type { RefundRequest } from '../domain/refund.js';
 import { initialRefundState, type RefundState, type RetryLink } from '../domain/state.js';
 import { RefundActionRejectedError } from './errors.js';
-import { REFUND_WORKFLOW_TYPE, refundStartOptions } from './refund-start.js';
+import { REFUND_WORKFLOW_TYPE, type refundStartOptions } from './refund-start.js';
 
 export interface RetryInput {
   /** Who asks (the HTTP API: the API key's name; the CLI: --operator). */
@@ -38,6 +39,8 @@ interface Refunds {
   readonly client: Client;
   readonly taskQueue: string;
   get(refundId: string): Promise<RefundState>;
+  /** The start options create would use for this request and requester (expected-by, four-eyes approval). */
+  startOptions(request: RefundRequest, requester: string | undefined): ReturnType<typeof refundStartOptions>;
 }
 
 /** Start (or find) the attempt that retries `refundId`. Throws RefundNotFoundError, or RefundActionRejectedError (not_allowed) with the rule's reason. */
@@ -49,7 +52,8 @@ export async function retryRefund(refunds: Refunds, refundId: string, input: Ret
   const note = input.note?.trim();
   const retryOf: RetryLink = { refundId, attempt: verdict.attempt, proof: verdict.proof, ...(operator ? { requestedBy: operator } : {}), ...(note ? { note } : {}) };
   const request = original.request;
-  const base = refundStartOptions(request);
+  // An attempt starts as a new refund does (its expected-by; four-eyes approval when it reaches the threshold, requested by whoever retries).
+  const base = refunds.startOptions(request, operator);
   const startedAt = new Date();
   try {
     await refunds.client.workflow.start(REFUND_WORKFLOW_TYPE, {
