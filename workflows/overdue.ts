@@ -26,6 +26,9 @@ import { recordOverdue } from './metrics.js';
 import { RefundExpectedByKey } from './search-attributes.js';
 import { utc } from './time.js';
 
+/** Sent this long after the request (an approval's wait): the date counts from the submission. */
+const SENT_LATE_MS = 60_000;
+
 export class OverdueWatch {
   #armed = false;
   /** Started with the attribute (the client sets it at start; the time-skipping server knows no custom ones). */
@@ -46,12 +49,21 @@ export class OverdueWatch {
     return new OverdueWatch(life, input, outbox);
   }
 
-  /** The provider answered the submission: a date that follows the answer (SecPaid's) moves, and its attribute with it. */
+  /**
+   * The provider answered the submission: a date that follows the answer (SecPaid's) moves, and its
+   * attribute with it. So does any date when the refund was sent a minute or more after it was
+   * requested (it waited for four-eyes approval, workflows/approval.ts): the provider's clock starts
+   * when it is sent. Under a minute is the client's and the worker's clocks, not a wait.
+   */
   answered(): void {
     const life = this.life;
-    if (life.isFinal || EXPECTED_BY_ANCHOR[life.request.provider] !== 'answer') return;
-    const at = expectedByOf(life.request, this.input.span, { requestedAt: life.state.createdAt, answeredAt: Date.now() });
-    if (at === life.state.expectedBy) return;
+    if (life.isFinal) return;
+    const s = life.state;
+    const sentAt = Date.parse(s.submittedAt ?? s.createdAt);
+    const sentLate = sentAt - Date.parse(s.createdAt) >= SENT_LATE_MS;
+    if (EXPECTED_BY_ANCHOR[s.request.provider] !== 'answer' && !sentLate) return;
+    const at = expectedByOf(s.request, this.input.span, { requestedAt: sentLate ? sentAt : s.createdAt, answeredAt: Date.now() });
+    if (at === s.expectedBy || Date.parse(at) < Date.parse(s.expectedBy!)) return; // only ever later (see above)
     life.setExpectedBy(at);
     if (this.#indexed) upsertSearchAttributes([{ key: RefundExpectedByKey, value: new Date(at) }]);
   }

@@ -14,6 +14,7 @@ import type { RefundOutcome } from '../../../domain/outcome.js';
 import { parseRefundRequest, refundIdFor, type RefundRequestInput } from '../../../domain/refund.js';
 import { intervalBefore, SECPAID_REVIEW } from '../../../domain/schedule.js';
 import { refund } from '../../../workflows/index.js';
+import { grantApprovalUpdate } from '../../../workflows/messages.js';
 import {
   answered,
   callsOf,
@@ -188,6 +189,38 @@ describe('expected-by and overdue', { timeout: 180_000 }, () => {
       expect(Date.parse(s.overdueAt!) - Date.parse(started!.at)).toBeLessThan(TOL);
       expect(later.attention).toMatch(/a refund of this payment exists that we did not make/);
       expect(await timerCounts(handle)).toEqual({ started: 1, fired: 1, canceled: 0 });
+    });
+  });
+
+  it('sent late (four-eyes approval, 13a): the date counts from the submission, so the wait for approval does not make it overdue', async () => {
+    const h = await newRefundWorkerCached(env, {
+      submitRefund: async () => answered({ kind: 'pending', reason: 'provider_processing', refundId: 'rfn_1', providerStatus: 'pending' }, { full: false, sendMinor: 25050 }),
+      checkRefund: async () => checked({ kind: 'pending', reason: 'provider_processing', refundId: 'rfn_1', providerStatus: 'pending' }),
+      releasePaymentLock: async () => undefined,
+    });
+    const request = parseRefundRequest(requestFor('reservepay'));
+    const span = parseSpan('15m');
+    await h.worker.runUntil(async () => {
+      const requestedAt = await env.currentTimeMs();
+      const handle = await plainClient(env).workflow.start(refund, {
+        taskQueue: h.taskQueue,
+        workflowId: refundIdFor(request.idempotencyKey),
+        args: [{ request, expectedBy: { at: expectedByOf(request, span, { requestedAt }), span }, approval: { requester: 'alice', threshold: { currency: 'THB', amountMinor: 20000 }, timeoutMs: 72 * HOUR } }],
+      });
+      try {
+        await waitForRefund(handle, (s) => s.pendingReason === 'awaiting_approval');
+        await env.sleep(2 * HOUR); // the approval takes two hours; no overdue timer meanwhile
+        await handle.executeUpdate(grantApprovalUpdate, { args: [{ approver: 'bob' }] });
+        const sent = await waitForRefund(handle, (s) => s.nextCheckAt !== undefined);
+        expect(Date.parse(sent.expectedBy!)).toBe(Date.parse(sent.submittedAt!) + 15 * MINUTE);
+        expect(sent.overdueAt).toBeUndefined();
+        await env.sleep(20 * MINUTE);
+        const late = await waitForRefund(handle, (s) => s.overdueAt !== undefined);
+        expect(Date.parse(late.overdueAt!) - Date.parse(late.expectedBy!)).toBeLessThan(TOL);
+        expect(late.transitions.filter((t) => t.event === 'overdue')).toHaveLength(1);
+      } finally {
+        await terminateIfRunning(handle);
+      }
     });
   });
 
