@@ -94,6 +94,8 @@ const REQUIRED_V2: Record<string, Required & { type: typeof REFUND | typeof LOCK
   'secpaid-approved-by-operator': { type: REFUND, status: 'approved', shows: ['activity:checkRefund', 'update:approveRefund', 'timer-canceled'], lacks: ['activity:releasePaymentLock'], path: ['pending', 'approved'] },
   'secpaid-rejected-by-operator': { type: REFUND, status: 'rejected', shows: ['activity:checkRefund', 'update:rejectRefund', 'timer-canceled'], lacks: ['activity:releasePaymentLock'], path: ['pending', 'rejected'] },
   'secpaid-review-timeout-then-resolved': { type: REFUND, status: 'approved', shows: ['activity:checkRefund>=49', 'update:resolveRefund'], lacks: ['activity:releasePaymentLock'], path: ['pending', 'needs_attention', 'approved'] },
+  // Reconciliation (14b): a reconciliation's evidence puts the waiting refund in needs_attention; its checks go on.
+  'secpaid-flagged-by-reconciliation-then-found': { type: REFUND, status: 'approved', shows: ['update:flagReconciliationMismatch=1', 'activity:checkRefund=2'], lacks: ['timer-canceled', 'activity:releasePaymentLock'], path: ['pending', 'needs_attention', 'approved'] },
   // Cancel.
   'cancel-while-waiting-for-lock': { type: REFUND, status: 'canceled', shows: ['activity:submitRefund', 'timer-canceled', 'update:cancelRefund'], lacks: ['activity:releasePaymentLock'], path: ['pending', 'canceled'] },
   'cancel-before-submission': { type: REFUND, status: 'canceled', shows: ['update:cancelRefund'], lacks: ['activity:submitRefund'], path: ['pending', 'canceled'] },

@@ -27,6 +27,7 @@ import type { RefundState } from '../../domain/state.js';
 import { RefundsClient } from '../../client/refunds-client.js';
 import { paymentLock, refund } from '../../workflows/index.js';
 import { approveRefundUpdate, cancelRefundUpdate, rejectRefundUpdate, resolveRefundUpdate } from '../../workflows/messages.js';
+import { flagReconciliationUpdate } from '../../workflows/reconciliation-messages.js';
 import type { ApprovalInput } from '../../domain/approval.js';
 import { ambiguous, answered, checked, failure, script } from '../helpers/refund-harness.js';
 import { DAY, finish, HOUR, MINUTE, plainClient, skipTo, waitForState, type Harness } from '../helpers/time-skipping.js';
@@ -390,6 +391,41 @@ const V2_SCENARIOS: Omit<Scenario, 'version'>[] = [
             await waitFor(handle, (s) => s.checks === (attention.checks ?? 0) + 2);
             await handle.executeUpdate(resolveRefundUpdate, { args: [{ status: 'approved', note: 'Refund entry found by hand in the dashboard', operator: OPS }] });
           },
+        },
+      ),
+  },
+
+  {
+    name: 'secpaid-flagged-by-reconciliation-then-found',
+    description:
+      "SecPaid awaiting its admin review, 1 check made -> a reconciliation's flagReconciliationMismatch (SecPaid's pay-ins show it final: pending but final) -> needs_attention with the evidence, the checks go on -> check 2 finds the Refund entry -> approved",
+    run: (ctx) =>
+      oneRefund(
+        ctx,
+        'secpaid-flagged-by-reconciliation-then-found',
+        { submitRefund: async () => answered(SP_SUBMITTED, SENT.secpaid, false), checkRefund: script([SP_NO_ENTRY, SP_ENTRY]), releasePaymentLock: released },
+        request('secpaid', 'secpaid-flagged-by-reconciliation-then-found'),
+        { status: 'approved', checks: 2, transitions: ['pending', 'pending', 'needs_attention', 'approved'] },
+        {
+          drive: async (handle) => {
+            await waitFor(handle, (s) => s.nextCheckAt !== undefined);
+            await ctx.env.sleep(3 * MINUTE);
+            await waitFor(handle, (s) => s.checks === 1);
+            await handle.executeUpdate(flagReconciliationUpdate, {
+              args: [
+                {
+                  reconciliationId: 'reconciliation-replay-1',
+                  kind: 'pending_but_final',
+                  detail: "ours is pending; SecPaid shows it final: Success (refund 20261201-pi-0000000001)",
+                  providerRefundId: '20261201-pi-0000000001',
+                  providerStatus: 'Success',
+                  providerOutcome: 'approved',
+                  providerAmountMinor: 2500,
+                },
+              ],
+            });
+          },
+          stepMs: HOUR,
         },
       ),
   },
