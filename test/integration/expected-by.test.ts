@@ -3,16 +3,18 @@
  * starts each refund with RefundExpectedBy, SecPaid's answer moves it (an upsert), the workflow
  * marks the refund overdue once its date has passed, and `RefundExpectedBy < now AND RefundStatus
  * = "pending"` lists the late ones, as do RefundsClient.list({ overdue }), GET /v1/refunds?overdue=true
- * and `refunds list --overdue`. Spans of a second (REFUNDS_EXPECTED_BY syntax) make "late" come at
+ * and `refunds list --overdue`; the worker counts it in `refunds_overdue`. Spans of a second (REFUNDS_EXPECTED_BY syntax) make "late" come at
  * once: nothing here sleeps, it polls the eventually consistent visibility.
  */
 import { spawn } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { Runtime } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApiServer, type RunningApiServer } from '../../client/api/server.js';
 import { RefundsClient } from '../../client/refunds-client.js';
 import { DEFAULT_EXPECTED_BY, parseExpectedByRules } from '../../domain/expected-by.js';
+import { freePort } from '../../scripts/processes.js';
 import { RefundExpectedByKey } from '../../workflows/search-attributes.js';
 import { eventually, startStack, uniqueKey, type Stack } from '../helpers/stack.js';
 
@@ -23,7 +25,12 @@ let s: Stack;
 let api: RunningApiServer;
 /** A client whose SecPaid and OpenPayd refunds are late a second after they start (or answer). */
 let hasty: RefundsClient;
+let metricsUrl: string;
 beforeAll(async () => {
+  // The worker's Prometheus endpoint, as worker/main.ts installs it (before any connection).
+  const port = await freePort();
+  metricsUrl = `http://127.0.0.1:${port}/metrics`;
+  Runtime.install({ telemetryOptions: { metrics: { prometheus: { bindAddress: `127.0.0.1:${port}` } } } });
   s = await startStack();
   hasty = new RefundsClient(s.client, s.taskQueue, parseExpectedByRules('secpaid:1s,openpayd:1s'));
   api = await startApiServer({ port: 0, refunds: s.refunds, token: TOKEN, rateLimit: false });
@@ -80,6 +87,14 @@ describe('expected-by on the dev server', { timeout: 120_000 }, () => {
     // ... and the search attribute with it (the workflow's one upsert).
     expect((await s.client.workflow.getHandle(late.refundId).describe()).typedSearchAttributes.get(RefundExpectedByKey)?.toISOString()).toBe(marked.expectedBy);
     expect((await s.refunds.get(done.refundId)).overdueAt).toBeUndefined();
+    // The metric: once, for SecPaid, pending (this worker marked only this refund).
+    const overdueSeries = await eventually(async () => {
+      const lines = (await (await fetch(metricsUrl)).text()).split('\n').filter((l) => l.startsWith('refunds_overdue{'));
+      return lines.length > 0 && lines;
+    }, 20_000);
+    expect(overdueSeries).toHaveLength(1);
+    expect(overdueSeries[0]).toMatch(/^refunds_overdue\{.*provider="secpaid".*\} 1$/);
+    expect(overdueSeries[0]).toMatch(/status="pending"/);
 
     // The issue's own query.
     const ids = await eventually(async () => {
