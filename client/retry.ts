@@ -16,6 +16,7 @@ import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Clien
 import { WORKFLOW_TYPES } from '../domain/messages.js';
 import { refundSummary } from '../domain/refund.js';
 import { nextAttemptOf, retryVerdict } from '../domain/retry.js';
+import type { ApprovalInput } from '../domain/approval.js';
 import type { RefundRequest } from '../domain/refund.js';
 import { initialRefundState, type RefundState, type RetryLink } from '../domain/state.js';
 import { RefundActionRejectedError } from './errors.js';
@@ -69,7 +70,8 @@ export async function retryRefund(refunds: Refunds, refundId: string, input: Ret
     if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
     return { refund: await refunds.get(verdict.attemptId), created: false };
   }
-  return { refund: initialRefundState(verdict.attemptId, request, startedAt.toISOString(), retryOf), created: true };
+  const approval = (base.args[0] as { approval?: ApprovalInput }).approval;
+  return { refund: initialRefundState(verdict.attemptId, request, startedAt.toISOString(), retryOf, approval), created: true };
 }
 
 /**

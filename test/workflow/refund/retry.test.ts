@@ -173,6 +173,30 @@ describe('linked retry', { timeout: 180_000 }, () => {
     });
   });
 
+  it('an attempt whose amount reaches a four-eyes threshold awaits approval again, requested by whoever retried', async () => {
+    const pay = reservepay(100_000);
+    const adapters = { secpaid: unexpected(), linkmoney: unexpected(), openpayd: unexpected(), reservepay: pay.adapter } as unknown as Adapters;
+    const box: { refunds?: RefundsClient } = {};
+    const acts = createRefundActivities({ adapters, edge: (_p, _op, fn) => fn({} as CallContext), locks: memoryLocks({ get: (id: string) => box.refunds!.get(id) } as RefundsClient), others: { providerRefundIds: async () => [] } });
+    const h = await newRefundWorkerCached(env, acts as unknown as FakeRefundActivities);
+    const refunds = (box.refunds = new RefundsClient(client, h.taskQueue));
+    refunds.approval = { thresholds: [], timeoutMs: 72 * 3_600_000 };
+    await h.worker.runUntil(async () => {
+      const { refund: first } = await refunds.create(requestFor('reservepay', { payment: { paymentId: 'pay_retry_2' }, amount: 25_050 }));
+      expect(await refunds.waitForFinal(first.refundId)).toMatchObject({ status: 'rejected' });
+      // The threshold comes into force before the retry (as a deploy could bring it): the attempt must be approved.
+      refunds.approval = { thresholds: [{ currency: 'THB', amountMinor: 20_000 }], timeoutMs: 72 * 3_600_000 };
+      const { refund: started, created } = await refunds.retry(first.refundId, { operator: 'ops@example.com' });
+      expect(created).toBe(true);
+      expect(started).toMatchObject({ status: 'pending', pendingReason: 'awaiting_approval', approval: { state: 'awaiting', requester: 'ops@example.com' } });
+      const handle = client.workflow.getHandle(started.refundId) as NewRefundHandle;
+      const waiting = await waitForRefund(handle, (s) => s.pendingReason === 'awaiting_approval');
+      expect(waiting).toMatchObject({ retryOf: { refundId: first.refundId, attempt: 2 }, approval: { state: 'awaiting', requester: 'ops@example.com' }, submitAttempts: 0 });
+      expect(pay.state.submissions).toHaveLength(1); // nothing sent for the attempt before its approval
+      await handle.terminate('test: the approval path is 13a\'s');
+    });
+  });
+
   const DECLINED: RefundOutcome = { kind: 'final', status: 'rejected', refusal: 'declined', code: 'NOT_REFUNDABLE', message: 'not billed' };
   const paths: [string, FakeRefundActivities, Settlement, boolean, ((handle: NewRefundHandle) => Promise<void>)?][] = [
     ['the amount rule refused it', { submitRefund: async () => ({ kind: 'refused', reason: 'nothing is left of the payment' }) }, { by: 'amount_rule', lostAnswers: 0 }, true],
