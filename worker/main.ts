@@ -8,6 +8,7 @@ import { connectionOptions, loadTemporalConfig } from '../client/connection.js';
 import { dataConverter } from '../codec/data-converter.js';
 import { ConfigError, reconcileScheduleSettings } from '../domain/config.js';
 import { ReconciliationClient } from '../client/reconciliation.js';
+import { configuredExpectedBy } from '../client/expected-by.js';
 import { tracingFromEnv } from '../ops/tracing.js';
 import { createLogger, installWorkerRuntime, metricsBindAddress, providerSecrets } from '../ops/runtime.js';
 import { loadCallbackOptions, loadCallbackSecret, loadProviderConfig, loadWorkerTuning, loadWorkflowHeapMb } from './config.js';
@@ -23,6 +24,7 @@ async function main(): Promise<void> {
   const callbackSecret = loadCallbackSecret();
   const callbacks = loadCallbackOptions(); // keys with their ids, allowed internal networks, concurrency
   const converter = dataConverter(); // REFUNDS_ENCRYPTION_KEYS: fails here, naming the variable
+  configuredExpectedBy(); // REFUNDS_EXPECTED_BY (Nexus operations and bulk rows start refunds here): fails here too
   const metrics = metricsBindAddress();
   // JSON lines (LOG_FORMAT=pretty for humans), credentials and card/bank data redacted.
   const logger = createLogger(process.env, { secrets: [...providerSecrets(providers), ...(callbackSecret ? [callbackSecret.reveal()] : [])], base: { service: 'worker' } });
