@@ -118,19 +118,25 @@ const unexpected = () => async () => {
   throw new Error('unexpected provider');
 };
 
+/** A worker with the real refund activities on an in-memory Reservepay payment and lock, and a RefundsClient on its task queue. */
+async function reservepayWorker(amount: number) {
+  const pay = reservepay(amount);
+  const adapters = { secpaid: unexpected(), linkmoney: unexpected(), openpayd: unexpected(), reservepay: pay.adapter } as unknown as Adapters;
+  const box: { refunds?: RefundsClient } = {};
+  const acts = createRefundActivities({
+    adapters,
+    edge: (_p, _op, fn) => fn({} as CallContext),
+    locks: memoryLocks({ get: (id: string) => box.refunds!.get(id) } as RefundsClient),
+    others: { providerRefundIds: async () => [] },
+  });
+  const h = await newRefundWorkerCached(env, acts as unknown as FakeRefundActivities);
+  const refunds = (box.refunds = new RefundsClient(client, h.taskQueue));
+  return { pay, h, refunds };
+}
+
 describe('linked retry', { timeout: 180_000 }, () => {
   it('declined, then retried once billed: one successful provider refund, under the attempt id; a repeat returns the same attempt; the account counts the success once', async () => {
-    const pay = reservepay(100_000);
-    const adapters = { secpaid: unexpected(), linkmoney: unexpected(), openpayd: unexpected(), reservepay: pay.adapter } as unknown as Adapters;
-    const box: { refunds?: RefundsClient } = {};
-    const acts = createRefundActivities({
-      adapters,
-      edge: (_p, _op, fn) => fn({} as CallContext),
-      locks: memoryLocks({ get: (id: string) => box.refunds!.get(id) } as RefundsClient),
-      others: { providerRefundIds: async () => [] },
-    });
-    const h = await newRefundWorkerCached(env, acts as unknown as FakeRefundActivities);
-    const refunds = (box.refunds = new RefundsClient(client, h.taskQueue));
+    const { pay, h, refunds } = await reservepayWorker(100_000);
     const input = requestFor('reservepay', { payment: { paymentId: 'pay_retry_1' }, amount: 25_050, originalAmount: 100_000 });
 
     await h.worker.runUntil(async () => {
@@ -174,12 +180,7 @@ describe('linked retry', { timeout: 180_000 }, () => {
   });
 
   it('an attempt whose amount reaches a four-eyes threshold awaits approval again, requested by whoever retried', async () => {
-    const pay = reservepay(100_000);
-    const adapters = { secpaid: unexpected(), linkmoney: unexpected(), openpayd: unexpected(), reservepay: pay.adapter } as unknown as Adapters;
-    const box: { refunds?: RefundsClient } = {};
-    const acts = createRefundActivities({ adapters, edge: (_p, _op, fn) => fn({} as CallContext), locks: memoryLocks({ get: (id: string) => box.refunds!.get(id) } as RefundsClient), others: { providerRefundIds: async () => [] } });
-    const h = await newRefundWorkerCached(env, acts as unknown as FakeRefundActivities);
-    const refunds = (box.refunds = new RefundsClient(client, h.taskQueue));
+    const { pay, h, refunds } = await reservepayWorker(100_000);
     refunds.approval = { thresholds: [], timeoutMs: 72 * 3_600_000 };
     await h.worker.runUntil(async () => {
       const { refund: first } = await refunds.create(requestFor('reservepay', { payment: { paymentId: 'pay_retry_2' }, amount: 25_050 }));
