@@ -63,6 +63,8 @@ let api: RunningApiServer;
 let config: ProviderConfig;
 const taskQueue = `it-accounts-${randomUUID()}`;
 const refundIds: string[] = [];
+/** Listings look at this file's refunds' window only (other files share the dev server). */
+const fileStart = new Date(Date.now() - 5_000);
 
 beforeAll(async () => {
   sandbox = await startSandbox({ port: 0, merchants: { eu: {}, asia: {} } });
@@ -237,6 +239,23 @@ describe('merchant accounts', () => {
     });
     expect(eu.length).toBeGreaterThanOrEqual(3);
     expect(eu.filter((id) => !id.startsWith('refund@eu:'))).toEqual([]);
+  });
+
+  it('listing the default account includes a refund of before accounts (no RefundAccount), and no named one', async () => {
+    const before = `refund-before-${randomUUID().slice(0, 8)}`;
+    await client.workflow.start(WORKFLOW_TYPES.refund, { workflowId: before, taskQueue: `${taskQueue}-nobody`, args: [], typedSearchAttributes: [{ key: RefundStatusKey, value: 'pending' }] });
+    try {
+      const refunds = new RefundsClient(client, taskQueue);
+      const ids = await eventually(async () => {
+        const rows = (await refunds.list({ accounts: ['default'], createdAfter: fileStart, pageSize: 1000 })).refunds.map((r) => r.refundId);
+        return rows.includes(before) && rows.includes(refs.default!) && rows;
+      });
+      expect(ids.filter((id) => id.startsWith('refund@'))).toEqual([]);
+      const row = (await refunds.list({ accounts: ['default'], createdAfter: fileStart, pageSize: 1000 })).refunds.find((r) => r.refundId === before);
+      expect(row?.account).toBe('default');
+    } finally {
+      await client.workflow.getHandle(before).terminate('test over').catch(() => undefined);
+    }
   });
 
   it('no credential of any account is in a refund\'s history, memo, search attributes or the logs', async () => {
