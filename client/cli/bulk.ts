@@ -15,6 +15,7 @@ import { actionHygieneIssues } from '../input-hygiene.js';
 import type { RefundsClient } from '../refunds-client.js';
 import { ProgressDisplay, type ProgressStream } from './bulk-progress.js';
 import { EXIT, UsageError } from './exit.js';
+import { sleep } from './watch.js';
 
 export const BULK_SUBCOMMANDS = ['create', 'status', 'results', 'pause', 'resume', 'cancel'] as const;
 type Sub = (typeof BULK_SUBCOMMANDS)[number];
@@ -89,18 +90,6 @@ function exitCodeOf(view: BatchView): number {
 
 /** The workflow has ended (a cancel waits for the wave in flight) and visibility counts every refund it created final. */
 const isDone = (v: BatchView) => v.finishedAt !== undefined && v.final >= v.created;
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-  });
-}
 
 /** Follow a batch until it has ended and its refunds are final (or Ctrl-C). */
 export async function followBatch(batches: BatchesClient, batchId: string, io: BulkIo): Promise<BulkOutput> {

@@ -25,7 +25,8 @@ export interface WatchIo {
 const MAX_FAILURES = 30;
 const FRAMES = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
 
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
+/** Wait , or less when  aborts (Ctrl-C); also the bulk batch's follower (bulk.ts). */
+export function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     const timer = setTimeout(done, ms);
     signal.addEventListener('abort', done, { once: true });
