@@ -25,7 +25,7 @@ export interface WatchIo {
 const MAX_FAILURES = 30;
 const FRAMES = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
 
-/** Wait , or less when  aborts (Ctrl-C); also the bulk batch's follower (bulk.ts). */
+/** Wait ms, or less when the signal aborts (Ctrl-C); also the bulk batch's follower (bulk.ts). */
 export function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     const timer = setTimeout(done, ms);
