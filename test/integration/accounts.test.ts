@@ -227,14 +227,14 @@ describe('merchant accounts', () => {
   it('listing with a key limited to eu shows eu refunds only', async () => {
     const ours = (rows: { refundId: string }[]) => rows.map((r) => r.refundId).filter((id) => refundIds.includes(id));
     const all = await eventually(async () => {
-      const res = await call('GET', '/v1/refunds?limit=1000', ALL);
+      const res = await call('GET', `/v1/refunds?limit=1000&createdAfter=${encodeURIComponent(fileStart.toISOString())}`, ALL);
       const ids = ours(res.body.data as { refundId: string }[]);
       return ids.includes(refs.eu!) && ids.includes(refs.asia!) && ids.includes(refs.default!) && ids;
     });
     expect(all.some((id) => !id.startsWith('refund@eu:'))).toBe(true);
     const euIds = refundIds.filter((id) => id.startsWith('refund@eu:'));
     const eu = await eventually(async () => {
-      const ids = ours((await call('GET', '/v1/refunds?limit=1000', EU)).body.data as { refundId: string }[]);
+      const ids = ours((await call('GET', `/v1/refunds?limit=1000&createdAfter=${encodeURIComponent(fileStart.toISOString())}`, EU)).body.data as { refundId: string }[]);
       return euIds.every((id) => ids.includes(id)) && ids;
     });
     expect(eu.length).toBeGreaterThanOrEqual(3);
