@@ -21,10 +21,12 @@ import {
   checked,
   currentDetails,
   expectClockFree,
+  failure,
   finishRefund,
   newRefundWorkerCached,
   recordFakes,
   requestFor,
+  script,
   summaries,
   timerCounts,
   waitForRefund,
@@ -152,6 +154,27 @@ describe('expected-by and overdue', { timeout: 180_000 }, () => {
       expect(timerSummaries).toHaveLength(1);
       expect(timerSummaries[0]).toMatch(/^expected by .+ UTC: marked overdue then if not final$/);
       expect(await currentDetails(handle)).toMatch(/^- Expected by: .+ UTC \(\*\*overdue\*\* since .+ UTC\)$/m);
+    });
+  });
+
+  it('armed by a wait inside the submission, then SecPaid answers: the date moves later, the timer wakes at the old one and sleeps the rest; marked once at the new date', async () => {
+    const notReached = failure('ProviderTransient', 'connect ECONNREFUSED', { nonRetryable: false, details: { kind: 'transient', mayHaveReachedProvider: false } });
+    const submitted: RefundOutcome = { kind: 'pending', reason: 'awaiting_admin_review', message: 'Refund request submitted successfully' };
+    const h = await newRefundWorkerCached(env, {
+      submitRefund: script([notReached, answered(submitted, { full: false, sendMinor: 2500 }, false)]),
+      checkRefund: async () => checked({ kind: 'pending', reason: 'awaiting_admin_review' }, false),
+    });
+    await run(h, requestFor('secpaid'), parseSpan('1h'), async (handle, started) => {
+      const answeredState = await waitForRefund(handle, (s) => s.nextCheckAt !== undefined, 30_000);
+      expect(Date.parse(answeredState.expectedBy!)).toBeGreaterThan(Date.parse(started!.at)); // moved by the retry's pause
+      await skipTo(env, Date.parse(answeredState.expectedBy!) + 10 * MINUTE);
+      const s = await waitForRefund(handle, (x) => x.overdueAt !== undefined);
+      expect(Date.parse(s.overdueAt!)).toBeGreaterThanOrEqual(Date.parse(s.expectedBy!));
+      expect(Date.parse(s.overdueAt!) - Date.parse(s.expectedBy!)).toBeLessThan(TOL);
+      expect(s.transitions.filter((t) => t.event === 'overdue')).toHaveLength(1);
+      // Two overdue timers, none canceled: one to the request's date, one for the rest.
+      expect((await summaries(handle)).filter((x) => x.startsWith('expected by '))).toHaveLength(2);
+      expect((await timerCounts(handle)).canceled).toBe(0);
     });
   });
 
