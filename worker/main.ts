@@ -36,8 +36,11 @@ async function main(): Promise<void> {
   // The daily reconciliation Schedule (REFUNDS_RECONCILE_AT): created, or brought in line, idempotently.
   const reconcile = reconcileScheduleSettings(process.env);
   if (reconcile) {
-    const r = await new ReconciliationClient(new Client({ connection: client, namespace: temporal.namespace, ...(converter ? { dataConverter: converter } : {}) }), temporal.taskQueue).ensureSchedule(reconcile);
-    console.log(`worker: reconciliation schedule ${r.scheduleId} ${r.outcome} (daily at ${reconcile.at} UTC)`);
+    // Refunds must not wait on it: a Schedule the namespace refuses is reported, and the worker starts.
+    await new ReconciliationClient(new Client({ connection: client, namespace: temporal.namespace, ...(converter ? { dataConverter: converter } : {}) }), temporal.taskQueue)
+      .ensureSchedule(reconcile)
+      .then((r) => console.log(`worker: reconciliation schedule ${r.scheduleId} ${r.outcome} (daily at ${reconcile.at} UTC)`))
+      .catch((err: unknown) => console.error(`worker: could not create the reconciliation schedule (run \`refunds reconcile schedule\` once it is allowed): ${(err as Error).message}`));
   }
   await client.close();
 
