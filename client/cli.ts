@@ -11,6 +11,7 @@ import type { DataConverter } from '@temporalio/common';
 import { dataConverter } from '../codec/data-converter.js';
 import { REFUND_STATUSES, type RefundStatus } from '../domain/status.js';
 import { PROVIDERS, type Provider } from '../domain/providers.js';
+import { ACCOUNT_NAME, ACCOUNT_NAME_RULE } from '../domain/accounts.js';
 import { RefundRequestError } from '../domain/refund.js';
 import type { RefundState } from '../domain/state.js';
 import { ConfigError } from '../domain/config.js';
@@ -168,7 +169,10 @@ async function run(command: string, args: string[], flags: Flags, config: Tempor
       if (limitText !== undefined && (!/^\d+$/.test(limitText) || Number(limitText) < 1 || Number(limitText) > 1000)) {
         throw new UsageError(`--limit must be an integer from 1 to 1000; got ${JSON.stringify(limitText)}`, 'list');
       }
+      const account = str(flags, 'account');
+      if (account !== undefined && !ACCOUNT_NAME.test(account)) throw new UsageError(`--account must be ${ACCOUNT_NAME_RULE}; got ${JSON.stringify(account)}`, 'list');
       const filter = {
+        ...(account !== undefined ? { accounts: [account] } : {}),
         status: oneOf<RefundStatus>(str(flags, 'status'), REFUND_STATUSES, '--status', 'list'),
         provider: oneOf<Provider>(str(flags, 'provider'), PROVIDERS, '--provider', 'list'),
         paymentId: str(flags, 'payment-id'),

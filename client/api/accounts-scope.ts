@@ -37,3 +37,13 @@ export function installAccountScope(app: FastifyInstance): void {
     if (!keyMayUse(accounts, accountOf(request))) throw unknownAccount(request);
   });
 }
+
+/**
+ * The accounts a listing covers: the one asked for (`?account=`), within the key's accounts; the
+ * key's accounts when none is asked for; undefined = every account. Empty: an account this key may
+ * not see, answered as an account without refunds (an empty page).
+ */
+export function accountsToList(asked: string | undefined, keyAccounts: readonly string[] | undefined): readonly string[] | undefined {
+  if (asked === undefined) return keyAccounts;
+  return keyMayUse(keyAccounts, asked) ? [asked] : [];
+}

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { APPROVAL_STATES } from '../../domain/approval.js';
+import { ACCOUNT_NAME, ACCOUNT_NAME_RULE } from '../../domain/accounts.js';
 import { PROVIDERS } from '../../domain/providers.js';
 import { PENDING_REASONS, REFUND_STATUSES } from '../../domain/status.js';
 import { OPERATOR_INPUT_SCHEMAS } from '../../domain/operator.js';
@@ -48,6 +49,11 @@ export const ListQuerySchema = z.strictObject({
     .transform((v) => v === 'true')
     .optional()
     .meta({ description: 'true: only refunds awaiting four-eyes approval (RefundApproval = awaiting), not SecPaid review' }),
+  account: z
+    .string()
+    .regex(ACCOUNT_NAME, `account must be ${ACCOUNT_NAME_RULE}`)
+    .optional()
+    .meta({ description: 'only refunds of this merchant account (RefundAccount; default includes refunds started before accounts); docs/accounts.md' }),
   limit: z
     .string()
     .regex(/^\d+$/, 'limit must be a whole number from 1 to 1000')

@@ -27,7 +27,7 @@ import type { RefundState } from '../../domain/state.js';
 import { RefundActionRejectedError, RefundConflictError, RefundNotFoundError } from '../errors.js';
 import { IdempotencyKeySchema } from '../input-hygiene.js';
 import type { RefundsClient } from '../refunds-client.js';
-import { installAccountScope } from './accounts-scope.js';
+import { accountsToList, installAccountScope } from './accounts-scope.js';
 import { allowed, ApiKeys, type ApiKey, type Identity, type Permission } from './auth.js';
 import { openApiDocument } from './openapi.js';
 import { registerApprovalRoutes } from './approval-routes.js';
@@ -440,14 +440,16 @@ export async function createApiServer(options: ApiServerOptions): Promise<Fastif
     },
     handler: async (req) => {
       const q = req.query as z.output<typeof ListQuerySchema>;
+      // ?account=, within the accounts of a key limited to some (another's: an empty page, as for an account without refunds).
+      const accounts = accountsToList(q.account, req.apiKey?.accounts);
+      if (accounts?.length === 0) return { data: [], nextPageToken: null };
       const page = await refunds.list({
         ...(q.status ? { status: q.status } : {}),
         ...(q.provider ? { provider: q.provider } : {}),
         ...(q.paymentId ? { paymentId: q.paymentId } : {}),
         ...(q.createdAfter ? { createdAfter: new Date(q.createdAfter) } : {}),
         ...(q.createdBefore ? { createdBefore: new Date(q.createdBefore) } : {}),
-        // A key limited to merchant accounts lists theirs only.
-        ...(req.apiKey?.accounts ? { accounts: req.apiKey.accounts } : {}),
+        ...(accounts ? { accounts } : {}),
         ...(q.overdue ? { overdue: true } : {}),
         ...(q.awaitingApproval ? { awaitingApproval: true } : {}),
         ...(q.limit ? { pageSize: q.limit } : {}),

@@ -83,8 +83,8 @@ refunds create --json-body '{...}' | --file request.json   (flags given as well 
   show: { args: ['ID'], flags: [], usage: 'refunds show ID\n  The whole state: status, why pending, next check, provider answers, every transition.' },
   list: {
     args: [],
-    flags: ['status', 'provider', 'payment-id', 'limit', 'page-token', 'overdue', 'awaiting-approval'],
-    usage: 'refunds list [--status S] [--provider P] [--payment-id ID] [--overdue] [--awaiting-approval] [--limit N] [--page-token T]\n  Newest first, N per page (default 50); prints the token of the next page.\n  --overdue: only refunds past their expected-by date that are not final.\n  --awaiting-approval: only refunds awaiting four-eyes approval (RefundApproval = awaiting).',
+    flags: ['status', 'provider', 'payment-id', 'account', 'limit', 'page-token', 'overdue', 'awaiting-approval'],
+    usage: 'refunds list [--status S] [--provider P] [--payment-id ID] [--account NAME] [--overdue] [--awaiting-approval] [--limit N] [--page-token T]\n  Newest first, N per page (default 50); prints the token of the next page.\n  --overdue: only refunds past their expected-by date that are not final.\n  --awaiting-approval: only refunds awaiting four-eyes approval (RefundApproval = awaiting).\n  --account: only refunds of that merchant account (default includes refunds of before accounts).',
   },
   watch: {
     args: ['ID'],

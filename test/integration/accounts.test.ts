@@ -239,6 +239,13 @@ describe('merchant accounts', () => {
     });
     expect(eu.length).toBeGreaterThanOrEqual(3);
     expect(eu.filter((id) => !id.startsWith('refund@eu:'))).toEqual([]);
+    // ?account= for any key; for a limited key, another account's is an empty page (as for an account without refunds).
+    const window = `&createdAfter=${encodeURIComponent(fileStart.toISOString())}`;
+    const asia = ours((await call('GET', `/v1/refunds?limit=1000&account=asia${window}`, ALL)).body.data as { refundId: string }[]);
+    expect(asia).toContain(refs.asia);
+    expect(asia.filter((id) => !id.startsWith('refund@asia:'))).toEqual([]);
+    expect(await call('GET', `/v1/refunds?account=asia${window}`, EU)).toEqual({ status: 200, body: { data: [], nextPageToken: null } });
+    expect(ours((await call('GET', `/v1/refunds?limit=1000&account=eu${window}`, EU)).body.data as { refundId: string }[])).toEqual(eu);
   });
 
   it('listing the default account includes a refund of before accounts (no RefundAccount), and no named one', async () => {
