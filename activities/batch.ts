@@ -19,8 +19,11 @@ import type { BatchRow, RowStart, StartBatchRowsInput } from '../domain/batch.js
 import { RefundRequestError, refundIdFor, type RefundRequest } from '../domain/refund.js';
 import { getBatchRowsQuery } from '../workflows/batch-messages.js';
 
-/** Starts one row's refund; answers whether this call created it. */
-export type RowStarter = (request: RefundRequest, batch: { id: string; row: number }) => Promise<{ created: boolean }>;
+/**
+ * Starts one row's refund; answers whether this call created it, and, when it did not, whether
+ * the refund there is this batch row's own (a retried wave meets the rows its first attempt started).
+ */
+export type RowStarter = (request: RefundRequest, batch: { id: string; row: number }) => Promise<{ created: boolean; sameRow?: boolean }>;
 
 export interface BatchActivityDeps {
   /** How a row's refund is started (default: RefundsClient.create on the worker's client and task queue). */
@@ -29,7 +32,13 @@ export interface BatchActivityDeps {
 
 function defaultStarter(client: Client, taskQueue: string): RowStarter {
   const refunds = new RefundsClient(client, taskQueue);
-  return (request, batch) => refunds.create(request, { batch });
+  return async (request, batch) => {
+    const { created, refund } = await refunds.create(request, { batch });
+    if (created) return { created };
+    // Its memo says which batch row started it (client/refund-start.ts).
+    const memo = (await client.workflow.getHandle(refund.refundId).describe()).memo as { batch?: { id?: string; row?: number } } | undefined;
+    return { created, sameRow: memo?.batch?.id === batch.id && memo.batch.row === batch.row };
+  };
 }
 
 export function createBatchActivities(deps: BatchActivityDeps = {}) {
@@ -44,8 +53,9 @@ export function createBatchActivities(deps: BatchActivityDeps = {}) {
         if (!r.request) return { row: r.row, outcome: 'skipped' };
         const refundId = refundIdFor(r.request.idempotencyKey);
         try {
-          const { created } = await start(r.request, { id: input.batchId, row: r.row });
-          return { row: r.row, refundId, outcome: created ? 'created' : 'existing' };
+          const { created, sameRow } = await start(r.request, { id: input.batchId, row: r.row });
+          // A row this batch had started already (a retried wave) counts as the batch's own, once.
+          return { row: r.row, refundId, outcome: created || sameRow ? 'created' : 'existing' };
         } catch (err) {
           // What a retry cannot change is the row's answer; anything else (Temporal away) retries the wave.
           if (err instanceof RefundConflictError) return { row: r.row, refundId, outcome: 'refused', code: 'conflict', message: err.message };

@@ -93,7 +93,7 @@ export interface BatchProgress {
   started: number;
   /** ... started by this batch. */
   created: number;
-  /** ... that the idempotency key had already started (an earlier batch, a retried wave, the API). */
+  /** ... that the idempotency key had already started elsewhere (another batch, the API); a retried wave's own rows count as created. */
   existing: number;
   /** Rows refused at start (kept in `refusals`, the first MAX_KEPT_REFUSALS). */
   refused: number;

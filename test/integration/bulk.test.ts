@@ -152,6 +152,21 @@ describe('bulk refunds through the API', () => {
     expect(results.map((r) => [r.row, r.status])).toEqual([['1', 'approved'], ['2', 'invalid'], ['3', 'invalid'], ['4', 'invalid']]);
   });
 
+  it('takes a row whose key another refund has as existing when it is the same request, refused when it is not', async () => {
+    const [a, b] = await payments(2);
+    const tag = uniqueKey('keyed');
+    await s.refunds.create({ idempotencyKey: `${tag}-a`, provider: 'reservepay', payment: { paymentId: a }, amount: 2500, currency: 'THB' });
+    await s.refunds.create({ idempotencyKey: `${tag}-b`, provider: 'reservepay', payment: { paymentId: b }, amount: 1000, currency: 'THB' });
+    const file = ['provider,payment.paymentId,amount,currency,idempotencyKey', `reservepay,${a},2500,THB,${tag}-a`, `reservepay,${b},2500,THB,${tag}-b`].join('\n');
+    const created = await post('/v1/refund-batches', file);
+    expect(created.status).toBe(201);
+    const view = await settled(created.body.batchId as string);
+    expect(view).toMatchObject({ started: 1, created: 0, existing: 1, refused: 1, refusals: [{ row: 2, refundId: `refund-${tag}-b`, code: 'conflict', message: expect.stringMatching(/differs in amount/) }] });
+    const results = parseCsv(await (await get(`/v1/refund-batches/${view.batchId}/results`)).text(), { columns: true }) as Record<string, string>[];
+    expect(results.map((r) => [r.row, r.refund_id, r.status])).toEqual([['1', `refund-${tag}-a`, 'approved'], ['2', `refund-${tag}-b`, 'refused']]);
+    for (const id of [a!, b!]) expect(await sandboxRefunds(id)).toHaveLength(1);
+  });
+
   it('refuses what is not a batch: a JSON body, too many rows, a bad option, a service key pausing', async () => {
     expect((await post('/v1/refund-batches', '{"rows":[]}', { type: 'application/json' })).body).toMatchObject({ error: { type: 'unsupported_media_type' } });
     const many = ['provider,payment.paymentId,amount,currency', ...Array.from({ length: MAX_BATCH_ROWS + 1 }, (_, i) => `reservepay,p${i},1,THB`)].join('\n');
