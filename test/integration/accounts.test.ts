@@ -201,6 +201,17 @@ describe('merchant accounts', () => {
         expect([action, acted.status, (acted.body.error as { type: string }).type]).toEqual([action, 404, 'not_found']);
       }
     }
+    // Every route of one refund that the API documents (other parts' included: retry, four-eyes, SecPaid review, ...).
+    const doc = (await (await fetch(`${api.url}/openapi.json`)).json()) as { paths: Record<string, Record<string, unknown>> };
+    const routes = Object.entries(doc.paths)
+      .filter(([path]) => path.startsWith('/v1/refunds/{id}'))
+      .flatMap(([path, ops]) => Object.keys(ops).filter((m) => ['get', 'post'].includes(m)).map((m) => [m.toUpperCase(), path] as const));
+    expect(routes.length).toBeGreaterThan(Object.keys(ACTIONS).length);
+    for (const [method, path] of routes) {
+      const url = path.replace('{id}', encodeURIComponent(refs.asia!));
+      const res = await call(method, url, EU, method === 'POST' ? { note: 'not mine', reason: 'not mine' } : undefined);
+      expect([method, path, res.status, (res.body.error as { type?: string } | undefined)?.type]).toEqual([method, path, 404, 'not_found']);
+    }
     // Its own account's refund: read.
     const own = await call('GET', `/v1/refunds/${encodeURIComponent(refs.eu!)}`, EU);
     expect(own).toMatchObject({ status: 200, body: { refundId: refs.eu, request: { account: 'eu' } } });
