@@ -147,6 +147,16 @@ export async function registerBulkRoutes(app: FastifyInstance, deps: { refunds: 
       }),
     );
 
+    // Every other method of these paths: 405 with Allow (checked in the server's onRequest hook, before the body is read).
+    const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'];
+    const paths: [string, string][] = [
+      ['/v1/refund-batches', 'POST'],
+      ['/v1/refund-batches/:id', 'GET'],
+      ['/v1/refund-batches/:id/results', 'GET'],
+      ...(['pause', 'resume', 'cancel'] as const).map((a): [string, string] => [`/v1/refund-batches/:id/${a}`, 'POST']),
+    ];
+    for (const [url, allow] of paths) scope.route({ method: METHODS.filter((m) => m !== allow), url, config: { allow }, handler: async () => undefined });
+
     for (const action of ['pause', 'resume', 'cancel'] as const) {
       scope.post(`/v1/refund-batches/:id/${action}`, {
         config: { permission: 'act' },

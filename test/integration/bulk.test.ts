@@ -174,6 +174,8 @@ describe('bulk refunds through the API', () => {
     expect(big.status).toBe(413);
     expect(big.body).toMatchObject({ error: { type: 'payload_too_large', message: expect.stringMatching(/at most 50000 rows/) } });
     expect((await post('/v1/refund-batches?concurrency=500', 'provider\nx')).status).toBe(400);
+    const listed = await get('/v1/refund-batches');
+    expect([listed.status, listed.headers.get('allow')]).toEqual([405, 'POST']);
     const paused = await post('/v1/refund-batches/batch-0123456789abcdef01234567/pause', '{}', { type: 'application/json' });
     expect(paused.status).toBe(403);
     expect((await post('/v1/refund-batches/batch-0123456789abcdef01234567/pause', '{}', { type: 'application/json', key: OPERATOR })).status).toBe(404);
