@@ -236,7 +236,8 @@ async function run(command: string, args: string[], flags: Flags, config: Tempor
       prepared = fourEyesCommand(args, { note: str(flags, 'note'), reason: str(flags, 'reason') }, client, env);
       break;
     case 'retry': // linked retry (13b)
-      prepared = retryCommand(id, safeAction('retry', { operator: str(flags, 'operator'), note: str(flags, 'note') }), client);
+      // The requester is the CLI's REFUNDS_IDENTITY when set, else --operator (as for the other operator actions).
+      prepared = retryCommand(id, safeAction('retry', { operator: cliIdentity(env) ?? str(flags, 'operator'), note: str(flags, 'note') }), client);
       break;
     case 'reconcile': // reconciliation (14b): client/cli/reconcile.ts checks its input before client() connects
       prepared = reconcileCommand(args, flags, client, { out: io.out, progress: io.err, json });
