@@ -463,7 +463,7 @@ describe('auth, routing, rate limit, documents and probes', () => {
     };
     expect(doc.openapi).toBe('3.1.0');
     expect(Object.keys(doc.paths).sort()).toEqual(
-      ['/healthz', '/openapi.json', '/readyz', '/v1/refunds', '/v1/refunds/{id}', '/v1/refunds/{id}/approve', '/v1/refunds/{id}/cancel', '/v1/refunds/{id}/reject', '/v1/refunds/{id}/resolve', '/v1/refunds/{id}/retry', ...['four-eyes/approve', 'four-eyes/refuse', 'secpaid-review/approve', 'secpaid-review/reject'].map((p) => `/v1/refunds/{id}/${p}`), '/v1/reconciliations', '/v1/reconciliations/{id}'].sort(),
+      ['/healthz', '/openapi.json', '/readyz', '/v1/refunds', '/v1/refunds/{id}', '/v1/refunds/{id}/approve', '/v1/refunds/{id}/cancel', '/v1/refunds/{id}/reject', '/v1/refunds/{id}/resolve', '/v1/refunds/{id}/retry', ...['four-eyes/approve', 'four-eyes/refuse', 'secpaid-review/approve', 'secpaid-review/reject'].map((p) => `/v1/refunds/{id}/${p}`), '/v1/reconciliations', '/v1/reconciliations/{id}', '/v1/refund-batches', ...['', '/results', '/pause', '/resume', '/cancel'].map((p) => `/v1/refund-batches/{id}${p}`)].sort(),
     );
     expect(Object.keys(doc.paths['/v1/refunds']!).sort()).toEqual(['get', 'post']);
     for (const action of ['approve', 'reject', 'cancel', 'resolve']) expect(doc.paths[`/v1/refunds/{id}/${action}`]!.post).toBeDefined();
