@@ -26,13 +26,20 @@ export function expectedByAtStart(request: RefundRequest, rules: ExpectedByRules
  * The late ones: expected before `asOf` and not final. `RefundExpectedBy < now AND RefundStatus =
  * 'pending'` is the operators' everyday query; needs_attention refunds are not final either and
  * are listed too. Refunds started before expected-by have no RefundExpectedBy and never match.
+ * A refund awaiting four-eyes approval (13a) is not late at its provider: nothing was sent yet,
+ * and its own deadline cancels it (its date is set again from its submission once granted), so it
+ * is left out (`RefundApproval` is absent on refunds that need no approval, hence IS NULL).
  */
 export function overdueClause(asOf: Date): string {
-  return `RefundExpectedBy < '${asOf.toISOString()}' AND RefundStatus IN ('pending', 'needs_attention')`;
+  return `RefundExpectedBy < '${asOf.toISOString()}' AND RefundStatus IN ('pending', 'needs_attention') AND (RefundApproval IS NULL OR RefundApproval != 'awaiting')`;
 }
 
-/** True when a refund (or a list row) is past its expectedBy and not final at `now`. */
-export function isOverdue(row: { status?: string | undefined; expectedBy?: string | undefined }, now: Date = new Date()): boolean {
+/** A refund's approval (its state's record) or a list row's (the RefundApproval value). */
+type ApprovalMark = string | { state: string } | undefined;
+
+/** True when a refund (or a list row) is past its expectedBy and not final at `now` (and not awaiting four-eyes approval). */
+export function isOverdue(row: { status?: string | undefined; expectedBy?: string | undefined; approval?: ApprovalMark }, now: Date = new Date()): boolean {
   if (!row.expectedBy || !row.status || (FINAL_STATUSES as readonly string[]).includes(row.status)) return false;
+  if ((typeof row.approval === 'string' ? row.approval : row.approval?.state) === 'awaiting') return false;
   return Date.parse(row.expectedBy) < now.getTime();
 }

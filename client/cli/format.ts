@@ -74,7 +74,7 @@ export function attentionBanner(state: RefundState): string {
 }
 
 /** "2026-12-11 10:00:05Z", and once it has passed while not final: "2026-12-11 10:00:05Z  OVERDUE (marked 2026-12-11 10:00:05Z)". */
-export function expectedByText(state: Pick<RefundState, 'expectedBy' | 'overdueAt' | 'status'>): string {
+export function expectedByText(state: Pick<RefundState, 'expectedBy' | 'overdueAt' | 'status' | 'approval'>): string {
   if (!state.expectedBy) return '-';
   if (state.overdueAt) return `${time(state.expectedBy)}  OVERDUE (marked ${time(state.overdueAt)})`;
   return `${time(state.expectedBy)}${isOverdue(state) ? '  OVERDUE' : ''}`;

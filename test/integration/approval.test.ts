@@ -166,6 +166,25 @@ describe.concurrent('four-eyes approval over the HTTP API', { timeout: 120_000 }
     expect(await sandboxRefunds(paymentId)).toEqual([]);
   });
 
+  it('awaiting approval is not late at its provider: the overdue list leaves it out, a pending refund past its date of the same run is in', async () => {
+    const { refund: waiting } = await refunds.create({ idempotencyKey: uniqueKey('4e-od'), provider: 'reservepay', payment: { paymentId: await payment(100_000) }, amount: 60_000, currency: 'THB' }, { requester: 'alice' });
+    expect(waiting.pendingReason).toBe('awaiting_approval');
+    const res = await fetch(`${sandbox.urls.admin}/payments`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ provider: 'secpaid', amount: 5000, currency: 'EUR' }) });
+    const payId = ((await res.json()) as { id: string }).id;
+    const { refund: review } = await refunds.create({ idempotencyKey: uniqueKey('4e-od-sp'), provider: 'secpaid', payment: { payId }, amount: 2500, currency: 'EUR' }, { requester: 'alice' });
+    expect(review.approval).toBeUndefined(); // EUR has no threshold here
+    // Eleven days on, both are past their dates (Reservepay's 15 min, SecPaid's 10 days) and neither is final.
+    const asOf = new Date(Date.now() + 11 * 86_400_000);
+    expect(Date.parse(waiting.expectedBy!)).toBeLessThan(asOf.getTime());
+    const late = await eventually(async () => {
+      const ids = (await refunds.list({ overdue: true, asOf })).refunds.map((r) => r.refundId);
+      return ids.includes(review.refundId) && ids;
+    }, 30_000);
+    expect(late).not.toContain(waiting.refundId);
+    expect((await refunds.list({ awaitingApproval: true })).refunds.map((r) => r.refundId)).toContain(waiting.refundId);
+    await refunds.cancel(waiting.refundId, { operator: 'bob', note: 'test done' });
+  });
+
   it('a full refund of unknown amount needs approval; no decision in time: canceled, saying so; approving afterwards 409', async () => {
     const quick = new RefundsClient(refunds.client, TASK_QUEUE);
     quick.approval = { ...refunds.approval, timeoutMs: 1_500 }; // the library takes any timeout; the environment's is 1m-30d

@@ -9,6 +9,7 @@ import {
   parseSpan,
   type ExpectedBySpan,
 } from '../../domain/expected-by.js';
+import { isOverdue, overdueClause } from '../../client/expected-by.js';
 import { ConfigError, expectedBySettings } from '../../domain/config.js';
 import { parseRefundRequest, type RefundRequest } from '../../domain/refund.js';
 
@@ -114,5 +115,25 @@ describe('spans and REFUNDS_EXPECTED_BY', () => {
     expect(expectedBySettings({ REFUNDS_EXPECTED_BY: 'reservepay:1h' }).reservepay).toEqual({ businessDays: 0, ms: H });
     expect(() => expectedBySettings({ REFUNDS_EXPECTED_BY: 'secpaid:10d,reservepay:soon' })).toThrow(ConfigError);
     expect(() => expectedBySettings({ REFUNDS_EXPECTED_BY: 'secpaid:10d,reservepay:soon' })).toThrow(/^REFUNDS_EXPECTED_BY: reservepay: "soon" is not a span/);
+  });
+});
+
+describe('overdue: past its date and not final, unless it awaits four-eyes approval (nothing sent yet)', () => {
+  const now = new Date('2026-12-10T00:00:00.000Z');
+  const past = '2026-12-09T00:00:00.000Z';
+  it('isOverdue on a refund state and on a list row', () => {
+    expect(isOverdue({ status: 'pending', expectedBy: past }, now)).toBe(true);
+    expect(isOverdue({ status: 'needs_attention', expectedBy: past }, now)).toBe(true);
+    expect(isOverdue({ status: 'approved', expectedBy: past }, now)).toBe(false);
+    expect(isOverdue({ status: 'pending', expectedBy: '2026-12-11T00:00:00.000Z' }, now)).toBe(false);
+    expect(isOverdue({ status: 'pending' }, now)).toBe(false);
+    expect(isOverdue({ status: 'pending', expectedBy: past, approval: 'awaiting' }, now)).toBe(false);
+    expect(isOverdue({ status: 'pending', expectedBy: past, approval: { state: 'awaiting' } }, now)).toBe(false);
+    expect(isOverdue({ status: 'pending', expectedBy: past, approval: { state: 'granted' } }, now)).toBe(true);
+  });
+  it('the visibility clause leaves out refunds awaiting approval and keeps those without RefundApproval', () => {
+    expect(overdueClause(now)).toBe(
+      "RefundExpectedBy < '2026-12-10T00:00:00.000Z' AND RefundStatus IN ('pending', 'needs_attention') AND (RefundApproval IS NULL OR RefundApproval != 'awaiting')",
+    );
   });
 });
