@@ -47,6 +47,16 @@ describe('a batch file', () => {
     expect(b.rows[0]!.request?.payment).toEqual({ payId: '1' });
   });
 
+  it('checks a row\'s merchant account against the configured ones: an unknown account is that row\'s error', () => {
+    const accounts = { secpaid: ['eu'], linkmoney: [], openpayd: [], reservepay: [] };
+    const text = ['provider,payment.payId,amount,currency,account', 'secpaid,1,100,EUR,eu', 'secpaid,2,100,EUR,asia', 'secpaid,3,100,EUR,'].join('\n');
+    const b = parseBatchFile(text, { accounts });
+    expect(b.invalid.map((r) => r.row)).toEqual([2]);
+    expect(b.invalid[0]!.error).toMatch(/^account: /);
+    expect(b.invalid[0]!.error).toMatch(/asia/);
+    expect(b.rows[0]!.request?.account).toBe('eu');
+  });
+
   it('refuses a key used twice and the same keyless refund twice, naming the first row', () => {
     const text = [
       'provider,payment.payId,amount,currency,idempotencyKey',
