@@ -215,6 +215,17 @@ describe.skipIf(!hasCompose && !required)('docker-compose.yml', () => {
     const worker = resolved().services.worker!.environment!;
     for (const v of vars) expect(Object.keys(worker), v).toContain(v);
   });
+
+  it('gives the API what it decides with at the start of a refund, and the worker the same accounts and expected-by spans', () => {
+    const { services } = resolved();
+    const accounts = ['SECPAID_ACCOUNTS', 'LINKMONEY_ACCOUNTS', 'OPENPAYD_ACCOUNTS', 'RESERVEPAY_ACCOUNTS'];
+    const api = Object.keys(services.api!.environment!);
+    for (const v of [...accounts, 'REFUNDS_APPROVAL_THRESHOLDS', 'REFUNDS_APPROVAL_TIMEOUT', 'REFUNDS_EXPECTED_BY']) expect(api, v).toContain(v);
+    const worker = Object.keys(services.worker!.environment!);
+    for (const v of [...accounts, 'REFUNDS_EXPECTED_BY', 'REFUNDS_RECONCILE_AT', 'REFUNDS_RECONCILE_WINDOW']) expect(worker, v).toContain(v);
+    // No provider credential reaches the API.
+    expect(api.filter((v) => /_(TOKEN|API_KEY|CLIENT_SECRET)$/.test(v) && !v.startsWith('REFUNDS_'))).toEqual([]);
+  });
 });
 
 describe('Dockerfile', () => {
