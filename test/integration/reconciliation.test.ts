@@ -139,8 +139,13 @@ describe('reconciliation on the dev server through the sandbox', () => {
     try {
       expect(await r.ensureSchedule({ at: '02:30', sinceMs: 2 * 86_400_000 })).toMatchObject({ outcome: 'created' });
       expect(await r.ensureSchedule({ at: '02:30', sinceMs: 2 * 86_400_000 })).toMatchObject({ outcome: 'unchanged' });
-      const ids: string[] = [];
-      for await (const sch of s.client.schedule.list()) if (sch.scheduleId.startsWith(r.scheduleId)) ids.push(sch.scheduleId);
+      // Listed by query: other schedules of the shared dev server (a worker started with payload
+      // encryption creates its own) carry memos this client cannot decode.
+      const ids = await eventually(async () => {
+        const found: string[] = [];
+        for await (const sch of s.client.schedule.list({ query: `ScheduleId STARTS_WITH "${r.scheduleId}"` })) found.push(sch.scheduleId);
+        return found.length > 0 && found;
+      }, 20_000);
       expect(ids).toEqual([r.scheduleId]);
       expect(await r.ensureSchedule({ at: '04:00', sinceMs: 86_400_000 })).toMatchObject({ outcome: 'updated' });
       const d = await r.describeSchedule();
