@@ -690,7 +690,7 @@ async function main(): Promise<void> {
     // The chaos runs are made by hand (`npm run chaos`): keep their section of the file this run replaces.
     const previous = existsSync(OUT) ? readFileSync(OUT, 'utf8') : '';
     const chaos = previous.indexOf('\n## Chaos');
-    writeFileSync(OUT, out.join('\n') + (chaos >= 0 ? previous.slice(chaos + 1) : ''));
+    writeFileSync(OUT, out.join('\n') + (chaos >= 0 ? `\n\n${previous.slice(chaos + 1)}` : ''));
     console.log(`\n${out.join('\n')}`);
     log(`wrote ${OUT}`);
   } finally {
