@@ -15,9 +15,17 @@ export interface CliRun {
   stderr: string;
 }
 
+/** The CLI's path, for a test that runs it through another program (a pseudo-terminal's `script`). */
+export const CLI_BIN = BIN;
+
 /** Run one CLI command line to its end (killed after `timeoutMs`). */
 export function runCli(s: Pick<Stack, 'address' | 'namespace' | 'taskQueue'>, args: string[], env: Record<string, string> = {}, timeoutMs = 100_000): Promise<CliRun> {
-  const child = spawn(process.execPath, [BIN, ...args], {
+  return runWithStack(s, process.execPath, [BIN, ...args], env, timeoutMs);
+}
+
+/** Run any command with the stack's Temporal variables (as the CLI gets them) to its end. */
+export function runWithStack(s: Pick<Stack, 'address' | 'namespace' | 'taskQueue'>, command: string, args: string[], env: Record<string, string> = {}, timeoutMs = 100_000): Promise<CliRun> {
+  const child = spawn(command, args, {
     cwd: tmpdir(),
     env: { ...process.env, TEMPORAL_ADDRESS: s.address, TEMPORAL_NAMESPACE: s.namespace, TEMPORAL_TASK_QUEUE: s.taskQueue, REFUNDS_DEBUG: '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

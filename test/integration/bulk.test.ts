@@ -5,19 +5,17 @@
  * RefundsClient.create -> the provider sandbox. Counts by status come from visibility
  * (RefundBatchId); results are read back as CSV.
  */
-import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApiServer, type RunningApiServer } from '../../client/api/server.js';
 import { BatchesClient } from '../../client/batches.js';
 import { MAX_BATCH_ROWS } from '../../domain/batch.js';
+import { CLI_BIN, runCli, runWithStack, type CliRun } from '../helpers/cli.js';
 import { eventually, startStack, uniqueKey, type Stack } from '../helpers/stack.js';
 
-const BIN = fileURLToPath(new URL('../../bin/refunds.mjs', import.meta.url));
 const SERVICE = 'bulk-service-key-0123456789abcdef';
 const OPERATOR = 'bulk-operator-key-0123456789abcdef';
 
@@ -65,28 +63,8 @@ async function settled(batchId: string) {
   }, 60_000);
 }
 
-function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return spawnRun(process.execPath, [BIN, ...args]);
-}
-
-function spawnRun(command: string, args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(command, args, {
-    cwd: tmpdir(),
-    env: { ...process.env, TEMPORAL_ADDRESS: s.address, TEMPORAL_NAMESPACE: s.namespace, TEMPORAL_TASK_QUEUE: s.taskQueue, REFUNDS_DEBUG: '' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  const timer = setTimeout(() => child.kill('SIGKILL'), 100_000);
-  return new Promise((resolve) =>
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    }),
-  );
-}
+const cli = (args: string[]): Promise<CliRun> => runCli(s, args);
+const spawnRun = (command: string, args: string[]): Promise<CliRun> => runWithStack(s, command, args);
 
 describe('bulk refunds through the API', () => {
   it('starts one refund per row, reports them by status, returns the results as CSV, and finds the same batch for the same file', async () => {
@@ -237,7 +215,7 @@ describe('bulk refunds through the CLI', () => {
     expect(missing.code).toBe(4);
 
     // On a terminal (a pseudo-terminal from util-linux `script`): the bar, drawn in place.
-    const tty = await spawnRun('script', ['-q', '-e', '-c', `${process.execPath} ${BIN} bulk status ${batchId}`, '/dev/null']);
+    const tty = await spawnRun('script', ['-q', '-e', '-c', `${process.execPath} ${CLI_BIN} bulk status ${batchId}`, '/dev/null']);
     expect(tty.code).toBe(0);
     expect(tty.stdout).toContain(`\r\x1b[K[${'█'.repeat(24)}] COMPLETED started 5/5 · final 5 (approved 5)`);
   });

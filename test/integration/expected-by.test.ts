@@ -6,9 +6,6 @@
  * and `refunds list --overdue`; the worker counts it in `refunds_overdue`. Spans of a second (REFUNDS_EXPECTED_BY syntax) make "late" come at
  * once: nothing here sleeps, it polls the eventually consistent visibility.
  */
-import { spawn } from 'node:child_process';
-import { tmpdir } from 'node:os';
-import { fileURLToPath } from 'node:url';
 import { Runtime } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApiServer, type RunningApiServer } from '../../client/api/server.js';
@@ -16,9 +13,9 @@ import { RefundsClient } from '../../client/refunds-client.js';
 import { DEFAULT_EXPECTED_BY, parseExpectedByRules } from '../../domain/expected-by.js';
 import { freePort } from '../../scripts/processes.js';
 import { RefundExpectedByKey } from '../../workflows/search-attributes.js';
+import { runCli, type CliRun } from '../helpers/cli.js';
 import { eventually, startStack, uniqueKey, type Stack } from '../helpers/stack.js';
 
-const BIN = fileURLToPath(new URL('../../bin/refunds.mjs', import.meta.url));
 const TOKEN = 'test-token-expected-by-0123';
 
 let s: Stack;
@@ -42,18 +39,7 @@ afterAll(async () => {
 
 const payment = async (body: Record<string, unknown>) => (await s.admin('POST', '/payments', body)).id as string;
 
-function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [BIN, ...args], {
-    cwd: tmpdir(),
-    env: { ...process.env, TEMPORAL_ADDRESS: s.address, TEMPORAL_NAMESPACE: s.namespace, TEMPORAL_TASK_QUEUE: s.taskQueue, REFUNDS_DEBUG: '' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
-}
+const cli = (args: string[]): Promise<CliRun> => runCli(s, args);
 
 async function listIds(query: string): Promise<string[]> {
   const ids: string[] = [];
